@@ -1,0 +1,1 @@
+"""Examiner cards (证卡): issue, collection, validity, voiding and revocation."""

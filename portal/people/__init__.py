@@ -1,0 +1,1 @@
+"""People: applicants and examiners, with their identity card numbers."""

@@ -1,0 +1,1 @@
+"""Per-batch examiner evaluation (notice Attachment 4): rubric, sheets and scoring."""
