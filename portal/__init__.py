@@ -1,0 +1,132 @@
+"""Examiner Portal (考评员管理与考评评价平台): the application factory."""
+
+from pathlib import Path
+
+from flask import Flask, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from portal import errors, security
+from portal.config import load_config
+from portal.extensions import csrf, db, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app. ``test_config`` overrides settings (tests point it at their database)."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(load_config(Path(app.instance_path)))
+    if test_config:
+        app.config.from_mapping(test_config)
+    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    _init_login(app)
+    security.init_app(app)
+    errors.init_app(app)
+    _register_models()
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_cli(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """Foreign keys on, WAL journal, and a busy timeout for every SQLite connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def _register_models() -> None:
+    """Import every model module so metadata (and Alembic) knows every table."""
+    from portal.audit import models as _audit  # noqa: F401
+    from portal.auth import models as _auth  # noqa: F401
+    from portal.calendar import models as _calendar  # noqa: F401
+    from portal.cards import models as _cards  # noqa: F401
+    from portal.catalogue import models as _catalogue  # noqa: F401
+    from portal.orgs import models as _orgs  # noqa: F401
+    from portal.people import models as _people  # noqa: F401
+    from portal.uploads import models as _uploads  # noqa: F401
+
+
+def _init_login(app: Flask) -> None:
+    from portal.auth.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        uid, _, token = user_id.partition(".")
+        if not uid.isdigit():
+            return None
+        user = db.session.get(User, int(uid))
+        if user is None or not user.active or user.session_token != token:
+            return None
+        return user
+
+    @app.before_request
+    def force_password_change():
+        """A user with a temporary password may do nothing else until they change it."""
+        allowed = {"auth.change_password", "auth.logout", "static"}
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in allowed
+        ):
+            return redirect(url_for("auth.change_password"))
+        return None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.audit.routes import bp as audit_bp
+    from portal.auth.routes import bp as auth_bp
+    from portal.catalogue.routes import bp as catalogue_bp
+    from portal.home.routes import bp as home_bp
+    from portal.orgs.routes import bp as orgs_bp
+    from portal.people.routes import bp as people_bp
+    from portal.uploads.routes import bp as uploads_bp
+    from portal.users.routes import bp as users_bp
+
+    for bp in (auth_bp, home_bp, users_bp, orgs_bp, catalogue_bp, audit_bp, uploads_bp, people_bp):
+        app.register_blueprint(bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from portal.audit.operations import ACTION_LABELS
+    from portal.auth.access import nav_for
+    from portal.people.idcard import mask_id_number
+    from portal.timeutil import cn_date, cn_datetime
+
+    app.jinja_env.filters["cn_date"] = cn_date
+    app.jinja_env.filters["cn_datetime"] = cn_datetime
+    app.jinja_env.filters["mask_id"] = mask_id_number
+    app.jinja_env.globals["nav_for"] = nav_for
+    app.jinja_env.globals["action_label"] = lambda code: ACTION_LABELS.get(code, code)
+    app.jinja_env.filters["reject_key"] = lambda d, key: {k: v for k, v in d.items() if k != key}
+    app.jinja_env.globals["HTMX_JS"] = "vendor/htmx-2.0.11.min.js"
+
+
+def _register_cli(app: Flask) -> None:
+    from portal.cli import register
+
+    register(app)

@@ -1,0 +1,99 @@
+"""The one audit function. Call it inside the transaction that makes the change, so the
+event and the change commit (or roll back) together."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(_jsonable(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj: Any, fields: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """A JSON-ready dict of the named attributes of ``obj`` (for before/after)."""
+    return {f: _jsonable(getattr(obj, f)) for f in fields}
+
+
+def record(
+    action: str,
+    entity: Any,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    actor_id: int | None = None,
+    entity_type: str | None = None,
+    entity_id: str | int | None = None,
+) -> AuditEvent:
+    """Add an audit event for ``entity`` to the current session and flush it.
+
+    ``action`` is a dotted code such as ``user.create`` (labels in :data:`ACTION_LABELS`).
+    The actor defaults to the logged-in user and the address to the request's remote address.
+    Only fields that changed are kept when both ``before`` and ``after`` are given.
+    """
+    if entity is not None:
+        db.session.flush()  # make sure a new entity has its id
+    if before is not None and after is not None:
+        changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+        before = {k: v for k, v in before.items() if k in changed}
+        after = {k: v for k, v in after.items() if k in changed}
+    if actor_id is None and has_request_context() and current_user.is_authenticated:
+        actor_id = current_user.id
+    event = AuditEvent(
+        actor_id=actor_id,
+        action=action,
+        entity_type=entity_type or type(entity).__tablename__,
+        entity_id=str(entity_id if entity_id is not None else entity.id),
+        before=_jsonable(before) if before is not None else None,
+        after=_jsonable(after) if after is not None else None,
+        ip=(request.remote_addr or "") if has_request_context() else "",
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+ACTION_LABELS = {
+    "auth.login": "登录",
+    "auth.logout": "退出登录",
+    "auth.lockout": "登录锁定",
+    "auth.password_change": "修改密码",
+    "user.create": "创建用户",
+    "user.update": "修改用户",
+    "user.disable": "停用用户",
+    "user.enable": "启用用户",
+    "user.password_reset": "重置密码",
+    "organisation.create": "创建机构",
+    "organisation.update": "修改机构",
+    "occupation.create": "新增职业",
+    "occupation.update": "修改职业",
+    "upload.create": "上传文件",
+    "person.photo": "更新照片",
+    "demo.seed": "生成演示数据",
+}
+
+ENTITY_LABELS = {
+    "user_account": "用户",
+    "organisation": "机构",
+    "occupation": "职业",
+    "upload": "文件",
+    "person": "人员",
+    "card": "证卡",
+    "system": "系统",
+}

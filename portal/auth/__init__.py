@@ -1,0 +1,1 @@
+"""Accounts, roles, login with lockout, first-login password change."""

@@ -1,0 +1,42 @@
+"""Role checks for views: the one decorator, and the navigation each role sees."""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from portal.auth.roles import Role
+
+
+def roles_required(*roles: str):
+    """Logged in, and holding at least one of ``roles``; otherwise 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# (endpoint, label, roles allowed). Order is the order shown. Only real pages belong here.
+NAV_ITEMS: list[tuple[str, str, frozenset[str]]] = [
+    ("home.index", "首页", frozenset(Role)),
+    ("people.me", "我的资料", frozenset({Role.APPLICANT})),
+    ("orgs.index", "机构", frozenset({Role.ADMIN, Role.PROVINCE, Role.CITY, Role.UNIT,
+                                      Role.SITE_LEAD})),
+    ("users.admin_index", "用户管理", frozenset({Role.ADMIN})),
+    ("catalogue.occupations", "职业目录", frozenset({Role.ADMIN})),
+    ("audit.index", "审计日志", frozenset({Role.ADMIN})),
+]
+
+
+def nav_for(user) -> list[tuple[str, str]]:
+    """The navigation entries ``user`` may use, as (endpoint, label)."""
+    roles = user.roles
+    return [(endpoint, label) for endpoint, label, allowed in NAV_ITEMS if roles & allowed]

@@ -1,0 +1,1 @@
+"""Working-day calendar overrides maintained by the admin (holidays and 调休 working days)."""

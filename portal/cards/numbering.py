@@ -1,0 +1,19 @@
+"""The card number scheme, decided here and nowhere else: 川考评-2026-000123."""
+
+import re
+
+PREFIX = "川考评"
+_PATTERN = re.compile(rf"^{PREFIX}-(\d{{4}})-(\d{{6}})$")
+
+
+def format_card_number(year: int, sequence: int) -> str:
+    """The printed number of the ``sequence``-th card issued in ``year`` (1-based)."""
+    if not 1 <= sequence <= 999_999:
+        raise ValueError("证卡序号超出范围")
+    return f"{PREFIX}-{year:04d}-{sequence:06d}"
+
+
+def parse_card_number(number: str) -> tuple[int, int] | None:
+    """(year, sequence) of a well-formed card number, else None."""
+    m = _PATTERN.match(number.strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None

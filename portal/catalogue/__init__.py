@@ -1,0 +1,1 @@
+"""Reference data: regions (cities/prefectures and the province) and the occupation catalogue."""

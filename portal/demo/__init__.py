@@ -1,0 +1,1 @@
+"""Demo data: reference data for Sichuan plus believable accounts, people and cards."""

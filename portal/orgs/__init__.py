@@ -1,0 +1,1 @@
+"""Organisations: evaluation institutions, testing stations and the units that recommend applicants."""

@@ -1,0 +1,107 @@
+"""Who may see what: every scoped read in the app goes through this module.
+
+Each record type has one predicate builder ``(user) -> SQL condition``; a user with several
+roles sees the union of what each role sees. Views load records with
+:func:`get_visible_or_404` (out of scope → 404, never revealing existence) and list them with
+:func:`visible_select`. Forbidden *actions* on visible records are the views' 403s.
+"""
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import abort
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
+
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.cards.models import Card
+from portal.extensions import db
+from portal.orgs.models import Organisation
+from portal.people.models import Person
+
+M = TypeVar("M")
+Predicate = Callable[[User], ColumnElement[bool]]
+
+
+def _any(conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    if not conditions:
+        return false()
+    return or_(*conditions)
+
+
+def _orgs(user: User) -> ColumnElement[bool]:
+    if user.has_role(Role.ADMIN, Role.PROVINCE):
+        return true()
+    conds = []
+    if user.has_role(Role.CITY) and user.region_id:
+        conds.append(Organisation.region_id == user.region_id)
+    if user.has_role(Role.UNIT, Role.SITE_LEAD) and user.organisation_id:
+        conds.append(Organisation.id == user.organisation_id)
+    return _any(conds)
+
+
+def _users(user: User) -> ColumnElement[bool]:
+    if user.has_role(Role.ADMIN):
+        return true()
+    conds = [User.id == user.id]
+    if user.has_role(Role.PROVINCE):
+        conds.append(true())
+    if user.has_role(Role.CITY) and user.region_id:
+        in_city_orgs = select(Organisation.id).where(Organisation.region_id == user.region_id)
+        conds.append(or_(User.region_id == user.region_id, User.organisation_id.in_(in_city_orgs)))
+    if user.has_role(Role.UNIT, Role.SITE_LEAD) and user.organisation_id:
+        conds.append(User.organisation_id == user.organisation_id)
+    return _any(conds)
+
+
+def _people(user: User) -> ColumnElement[bool]:
+    if user.has_role(Role.ADMIN, Role.PROVINCE):
+        return true()
+    conds = []
+    if user.person_id:
+        conds.append(Person.id == user.person_id)
+    if user.has_role(Role.CITY) and user.region_id:
+        conds.append(Person.region_id == user.region_id)
+    if user.has_role(Role.UNIT, Role.SITE_LEAD) and user.organisation_id:
+        conds.append(Person.organisation_id == user.organisation_id)
+    return _any(conds)
+
+
+def _cards(user: User) -> ColumnElement[bool]:
+    if user.has_role(Role.ADMIN, Role.PROVINCE):
+        return true()
+    return Card.person_id.in_(select(Person.id).where(_people(user)))
+
+
+_PREDICATES: dict[type, Predicate] = {
+    Organisation: _orgs,
+    User: _users,
+    Person: _people,
+    Card: _cards,
+}
+
+
+def visible(model: type, user: User) -> ColumnElement[bool]:
+    """The SQL condition selecting the rows of ``model`` that ``user`` may see."""
+    return _PREDICATES[model](user)
+
+
+def visible_select(model: type[M], user: User, *extra: Any) -> Select[tuple[M]]:
+    """``select(model)`` restricted to what ``user`` may see."""
+    return select(model).where(visible(model, user), *extra)
+
+
+def get_visible_or_404(model: type[M], record_id: int, user: User) -> M:
+    """Load one record the user may see, or answer 404 (whether it exists or not)."""
+    obj = db.session.scalars(
+        select(model).where(model.id == record_id, visible(model, user))  # type: ignore[attr-defined]
+    ).first()
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def can_see(model: type, record_id: int, user: User) -> bool:
+    """True when ``user`` may see the record (for rules such as who may download a file)."""
+    stmt = select(model.id).where(model.id == record_id, visible(model, user))  # type: ignore[attr-defined]
+    return db.session.scalar(stmt) is not None

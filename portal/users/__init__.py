@@ -1,0 +1,1 @@
+"""User administration (admin) and the scoped read-only user page."""
