@@ -88,6 +88,7 @@ def app(database_url, tmp_path_factory):
         upgrade_database()
     yield app
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 

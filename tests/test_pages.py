@@ -58,7 +58,10 @@ def error_app(app):
             raise RuntimeError("an unexpected bug")
         abort(code)
 
-    return other
+    yield other
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.mark.parametrize("code, title", [(400, "请求无效"), (403, "无权操作"),

@@ -64,6 +64,7 @@ def test_first_start_migrates_and_seeds_then_a_restart_does_not_reseed(fresh_dat
         statuses = set(db.session.scalars(select(status_expr(local_today())).select_from(Card)))
         assert statuses == {s.value for s in CardStatus}  # every card status is represented
         cards = db.session.scalar(select(func.count()).select_from(Card))
+        db.session.remove()
         db.engine.dispose()
 
     app2 = _app(fresh_database_url, tmp_path)
@@ -77,6 +78,7 @@ def test_first_start_migrates_and_seeds_then_a_restart_does_not_reseed(fresh_dat
         response = client.post("/login", data={"username": "shenbao", "password": DEMO_PASSWORD,
                                                "csrf_token": token})
         assert response.status_code == 302
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -89,6 +91,7 @@ def test_a_database_from_a_newer_release_is_refused(fresh_database_url, tmp_path
         db.session.commit()
         with pytest.raises(SchemaTooNew, match="比本程序新"):
             upgrade_database()
+        db.session.remove()
         db.engine.dispose()
 
 
