@@ -3,6 +3,7 @@
 from sqlalchemy import Select, func, select
 
 from portal.auth.models import User
+from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.people.models import Person
 from portal.scope import visible
@@ -20,15 +21,11 @@ def search_orgs(viewer: User, *, q: str = "", region: str = "", org_type: str = 
 
 
 def org_users(org: Organisation, viewer: User) -> list[User]:
-    from portal.extensions import db
-
     stmt = select(User).where(User.organisation_id == org.id, visible(User, viewer))
     return list(db.session.scalars(stmt.order_by(User.username)))
 
 
 def org_people_count(org: Organisation) -> int:
-    from portal.extensions import db
-
     return db.session.scalar(
         select(func.count()).select_from(Person).where(Person.organisation_id == org.id)
     )
