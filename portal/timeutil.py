@@ -21,10 +21,14 @@ def to_local(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
 
 
-def cn_date(value: date | datetime | None) -> str:
-    """Format a date the Chinese way: 2026年3月28日 (no zero padding). Empty for None."""
-    if value is None:
+def cn_date(value: date | datetime | str | None) -> str:
+    """Format a date the Chinese way: 2026年3月28日 (no zero padding). Empty for None.
+
+    Also accepts an ISO date string (as dates are kept in audit events' JSON)."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     if isinstance(value, datetime):
         value = to_local(value).date()
     return f"{value.year}年{value.month}月{value.day}日"

@@ -9,8 +9,9 @@ Data sources, in order of precedence (DESIGN.md "Working days"):
 1. admin-maintained :class:`portal.calendar.models.CalendarDay` rows (a holiday or an adjusted
    working day, 调休) — read only when a Flask application context is active;
 2. the ``chinesecalendar`` package (official State Council schedules, 2004–2026 in 1.11.0);
-3. for a year the admin has maintained (at least one CalendarDay row in it) but the package does
-   not know: Monday–Friday work, Saturday/Sunday rest for the days without a row.
+3. for a year the package does not know but the admin has confirmed as complete (a
+   :class:`portal.calendar.models.CalendarYear` row): Monday–Friday work, Saturday/Sunday rest
+   for the days without a CalendarDay row.
 
 A date in a year covered by none of these raises :class:`CalendarNotMaintained`; we never guess
 with plain weekdays.  :func:`provisional_add_workdays` is the separate, explicitly named estimate
@@ -42,6 +43,7 @@ __all__ = [
     "deadline_after_workdays",
     "is_workday",
     "is_year_maintained",
+    "package_covers",
     "provisional_add_workdays",
 ]
 
@@ -105,8 +107,24 @@ def _package_is_workday(day: date) -> bool | None:
         return None
 
 
-def _package_covers(year: int) -> bool:
+def package_covers(year: int) -> bool:
+    """True when the ``chinesecalendar`` package has the official schedule of ``year``."""
     return _package_is_workday(date(year, 1, 1)) is not None
+
+
+def _db_confirmed(year: int) -> bool:
+    """Whether the admin confirmed ``year``'s schedule as complete (False outside an app)."""
+    from flask import has_app_context
+
+    if not has_app_context():
+        return False
+
+    from sqlalchemy import select
+
+    from portal.calendar.models import CalendarYear
+    from portal.extensions import db
+
+    return db.session.scalar(select(CalendarYear.id).where(CalendarYear.year == year)) is not None
 
 
 def _db_overrides(year: int) -> dict[date, bool]:
@@ -137,21 +155,38 @@ def _db_overrides(year: int) -> dict[date, bool]:
 class WorkdayCalendar:
     """Package data overridden by admin rows, with each year's rows loaded at most once.
 
-    ``overrides`` is a function ``year -> {date: is_workday}``; by default it reads the
-    CalendarDay table when an app context is active.  Tests and callers that already hold the
-    rows may pass their own.  An instance is a snapshot: create a new one after the admin
-    changes the calendar, and do not keep one beyond the request that made it.
+    ``overrides`` is a function ``year -> {date: is_workday}`` and ``confirmed`` a function
+    ``year -> bool`` (the admin declared the year's schedule complete); by default both read
+    the database when an app context is active.  Tests and callers that already hold the rows
+    may pass their own.  An instance is a snapshot: create a new one after the admin changes
+    the calendar, and do not keep one beyond the request that made it.
     """
 
-    def __init__(self, overrides: Callable[[int], Mapping[date, bool]] | None = None) -> None:
+    def __init__(
+        self,
+        overrides: Callable[[int], Mapping[date, bool]] | None = None,
+        confirmed: Callable[[int], bool] | None = None,
+    ) -> None:
         self._load = overrides or _db_overrides
+        self._confirm = confirmed or _db_confirmed
         self._years: dict[int, Mapping[date, bool]] = {}
+        self._confirmed: dict[int, bool] = {}
 
     @classmethod
-    def from_overrides(cls, rows: Mapping[date, bool]) -> WorkdayCalendar:
-        """A calendar whose overrides are the given ``{date: is_workday}`` rows (no database)."""
+    def from_overrides(
+        cls, rows: Mapping[date, bool], confirmed_years: frozenset[int] | set[int] = frozenset()
+    ) -> WorkdayCalendar:
+        """A calendar with the given ``{date: is_workday}`` rows and confirmed years (no
+        database)."""
         frozen = dict(rows)
-        return cls(lambda year: {d: w for d, w in frozen.items() if d.year == year})
+        years = frozenset(confirmed_years)
+        return cls(lambda year: {d: w for d, w in frozen.items() if d.year == year},
+                   lambda year: year in years)
+
+    def _is_confirmed(self, year: int) -> bool:
+        if year not in self._confirmed:
+            self._confirmed[year] = self._confirm(year)
+        return self._confirmed[year]
 
     def _overrides(self, year: int) -> Mapping[date, bool]:
         if year not in self._years:
@@ -159,23 +194,23 @@ class WorkdayCalendar:
         return self._years[year]
 
     def is_year_maintained(self, year: int) -> bool:
-        """True when the package supports ``year`` or the admin has at least one row in it."""
-        return _package_covers(year) or bool(self._overrides(year))
+        """True when the package supports ``year`` or the admin confirmed it as complete."""
+        return package_covers(year) or self._is_confirmed(year)
 
     def is_workday(self, day: date) -> bool:
         """Whether ``day`` is a working day; :class:`CalendarNotMaintained` if its year is
         not covered."""
         day = _as_date(day)
+        if not self.is_year_maintained(day.year):
+            raise CalendarNotMaintained(day.year)
         overrides = self._overrides(day.year)
         if day in overrides:
             return overrides[day]
         from_package = _package_is_workday(day)
         if from_package is not None:
             return from_package
-        if overrides:
-            # The admin maintained this year explicitly: unlisted days are ordinary days.
-            return day.weekday() < 5
-        raise CalendarNotMaintained(day.year)
+        # A year the admin confirmed as complete: unlisted days are ordinary days.
+        return day.weekday() < 5
 
     def add_workdays(self, start: date, n: int) -> date:
         """The ``n``-th working day strictly after ``start`` (see :func:`add_workdays`)."""
@@ -235,7 +270,7 @@ def add_workdays(start: date, n: int) -> date:
 
 def is_year_maintained(year: int) -> bool:
     """True when working days in ``year`` are known: the ``chinesecalendar`` package has the
-    year, or the admin has maintained at least one CalendarDay row in it (app context)."""
+    year, or the admin confirmed its complete schedule (a CalendarYear row, app context)."""
     return WorkdayCalendar().is_year_maintained(year)
 
 

@@ -22,6 +22,7 @@ SHOTS = [  # (file, user, path, full page)
     ("home-jigou.png", "jigou", "/", False),
     ("home-shenbao.png", "shenbao", "/", False),
     ("admin-users.png", "admin", "/admin/users", False),
+    ("admin-calendar.png", "admin", "/admin/calendar/?year=2026", True),
     ("login.png", None, "/login", False),
 ]
 

@@ -6,7 +6,7 @@ import pytest
 from factories import create_org, create_user, region
 
 NAV = {
-    "admin": ["首页", "机构", "用户管理", "职业目录", "审计日志"],
+    "admin": ["首页", "机构", "用户管理", "职业目录", "工作日历", "审计日志"],
     "province": ["首页", "机构"],
     "city": ["首页", "机构"],
     "unit": ["首页", "机构"],
@@ -37,7 +37,7 @@ def test_a_user_with_two_roles_sees_both(client, login_as):
 
 @pytest.mark.parametrize(
     "path", ["/admin/users", "/admin/users/new", "/admin/occupations/", "/admin/audit/",
-             "/orgs/new"],
+             "/orgs/new", "/admin/calendar/"],
 )
 @pytest.mark.parametrize("role", ["province", "city", "unit", "supervisor", "applicant"])
 def test_admin_pages_are_forbidden_to_other_roles(client, login_as, role, path):

@@ -138,9 +138,19 @@ def test_override_rows_win_over_the_package():
     assert calendar.add_workdays(date(2026, 4, 25), 1) == date(2026, 4, 28)
 
 
-def test_a_year_with_admin_rows_is_maintained_with_weekdays_for_unlisted_days():
+def test_rows_alone_do_not_make_an_unpublished_year_maintained():
+    calendar = WorkdayCalendar.from_overrides({date(2027, 1, 1): False})
+    assert not calendar.is_year_maintained(2027)
+    with pytest.raises(CalendarNotMaintained):
+        calendar.is_workday(date(2027, 1, 1))
+    with pytest.raises(CalendarNotMaintained):
+        calendar.add_workdays(date(2026, 12, 30), 5)
+
+
+def test_a_confirmed_year_uses_its_rows_and_weekdays_for_unlisted_days():
     calendar = WorkdayCalendar.from_overrides(
-        {date(2027, 1, 1): False, date(2027, 2, 20): True}  # 元旦 Friday, a 调休 Saturday
+        {date(2027, 1, 1): False, date(2027, 2, 20): True},  # 元旦 Friday, a 调休 Saturday
+        confirmed_years={2027},
     )
     assert calendar.is_year_maintained(2027)
     assert not calendar.is_year_maintained(2028)

@@ -86,6 +86,10 @@ ACTION_LABELS = {
     "upload.create": "上传文件",
     "person.photo": "更新照片",
     "demo.seed": "生成演示数据",
+    "calendar.set": "设置工作日历",
+    "calendar.remove": "删除工作日历设置",
+    "calendar.confirm_year": "确认全年工作日历",
+    "card.deadline_recompute": "重算领取截止日期",
 }
 
 ENTITY_LABELS = {
@@ -96,4 +100,6 @@ ENTITY_LABELS = {
     "person": "人员",
     "card": "证卡",
     "system": "系统",
+    "calendar_day": "工作日历",
+    "calendar_year": "工作日历年度",
 }

@@ -32,6 +32,7 @@ NAV_ITEMS: list[tuple[str, str, frozenset[str]]] = [
                                       Role.SITE_LEAD})),
     ("users.admin_index", "用户管理", frozenset({Role.ADMIN})),
     ("catalogue.occupations", "职业目录", frozenset({Role.ADMIN})),
+    ("calendar.index", "工作日历", frozenset({Role.ADMIN})),
     ("audit.index", "审计日志", frozenset({Role.ADMIN})),
 ]
 

@@ -21,4 +21,5 @@ def upgrade():
 
 
 def downgrade():
-    ${downgrades if downgrades else "pass"}
+    # Migrations never drop data; restore a backup instead of downgrading.
+    raise RuntimeError("downgrade is not supported: migrations never drop data")

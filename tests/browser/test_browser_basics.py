@@ -29,7 +29,7 @@ def test_admin_and_city_officer_see_their_own_navigation(page, live_server):
 
     log_in(page, live_server, "admin1")
     assert page.locator("h1").inner_text() == "您好，管理员甲"
-    assert nav(page) == ["首页", "机构", "用户管理", "职业目录", "审计日志"]
+    assert nav(page) == ["首页", "机构", "用户管理", "职业目录", "工作日历", "审计日志"]
     page.get_by_role("button", name="退出").click()
     page.wait_for_url(f"{live_server}/login")
     assert "您已安全退出" in page.content()
