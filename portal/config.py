@@ -39,4 +39,6 @@ def load_config(instance_path: Path) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PDF_FONT_PATH": os.environ.get("PDF_FONT_PATH")
+        or str(Path(__file__).resolve().parent.parent / "static" / "fonts" / "wqy-microhei.ttc"),
     }

@@ -4,7 +4,15 @@ schedule from 1 December."""
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -39,7 +47,11 @@ def default_year(today: date) -> int:
 @bp.app_context_processor
 def calendar_banner():
     """For admins, from 1 December: a warning while next year's calendar is not maintained."""
-    if not (current_user.is_authenticated and current_user.has_role(Role.ADMIN)):
+    if not (
+        has_request_context()
+        and current_user.is_authenticated
+        and current_user.has_role(Role.ADMIN)
+    ):
         return {}
     today = timeutil.local_today()
     if (today.month, today.day) < BANNER_FROM or is_year_maintained(today.year + 1):
