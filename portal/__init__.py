@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from portal import errors, security
+from portal import errors, pdf, security
 from portal.config import load_config
 from portal.extensions import csrf, db, login_manager, migrate
 
@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_login(app)
     security.init_app(app)
     errors.init_app(app)
+    pdf.init_app(app)
     _register_models()
     _register_blueprints(app)
     _register_template_helpers(app)
@@ -44,8 +45,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """Foreign keys on, WAL journal, and a busy timeout for every SQLite connection."""
+    """Foreign keys on, WAL journal, and a busy timeout for every SQLite connection.
+
+    The sqlite3 driver's own transaction handling is switched off (isolation_level None) so
+    that SQLAlchemy emits BEGIN itself (:func:`_sqlite_begin`), as SQLAlchemy documents."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -54,15 +59,27 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    """BEGIN, or BEGIN IMMEDIATE for a write transaction (see :func:`portal.dbutil.begin_write`):
+    a transaction that reads first and writes later would otherwise fail under contention
+    instead of waiting its turn."""
+    if conn.dialect.name == "sqlite":
+        mode = conn.get_execution_options().get("sqlite_begin", "")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
 def _register_models() -> None:
     """Import every model module so metadata (and Alembic) knows every table."""
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
+    from portal.batches import models as _batches  # noqa: F401
     from portal.calendar import models as _calendar  # noqa: F401
     from portal.cards import models as _cards  # noqa: F401
     from portal.catalogue import models as _catalogue  # noqa: F401
     from portal.orgs import models as _orgs  # noqa: F401
     from portal.people import models as _people  # noqa: F401
+    from portal.sheets import models as _sheets  # noqa: F401
     from portal.uploads import models as _uploads  # noqa: F401
 
 

@@ -98,10 +98,10 @@ def _empty_database() -> None:
         names = ", ".join(f'"{t.name}"' for t in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
-        db.session.execute(text("PRAGMA foreign_keys=OFF"))
+        # Break the one foreign-key cycle (person → upload → user → person) first.
+        db.session.execute(text("UPDATE person SET photo_upload_id = NULL"))
         for t in tables:
             db.session.execute(t.delete())
-        db.session.execute(text("PRAGMA foreign_keys=ON"))
     db.session.commit()
 
 

@@ -50,7 +50,7 @@ def test_htmx_posts_carry_the_csrf_header_and_swap_the_row(page, live_server):
     row.get_by_role("button", name="停用").click()
     page.locator(f"#occupation-{occ_id}").get_by_role("button", name="启用").wait_for()
     assert "已停用" in page.locator(f"#occupation-{occ_id}").inner_text()
-    db.session.expire_all()
+    db.session.rollback()  # end the test's read snapshot to see what the server committed
     assert not db.session.get(Occupation, occ_id).active
 
 
@@ -82,5 +82,5 @@ def test_a_stale_page_shows_the_reload_message_instead_of_losing_the_click(page,
     alert.get_by_text("页面已过期").wait_for()
     assert "刷新页面" in alert.inner_text()
     assert "启用" in page.locator(f"#occupation-{occ_id}").inner_text()  # row untouched
-    db.session.expire_all()
+    db.session.rollback()  # end the test's read snapshot to see what the server committed
     assert db.session.get(Occupation, occ_id).active
