@@ -117,16 +117,18 @@ def _init_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.audit.routes import bp as audit_bp
     from portal.auth.routes import bp as auth_bp
+    from portal.batches.routes import bp as batches_bp
     from portal.calendar.routes import bp as calendar_bp
     from portal.catalogue.routes import bp as catalogue_bp
     from portal.home.routes import bp as home_bp
     from portal.orgs.routes import bp as orgs_bp
     from portal.people.routes import bp as people_bp
+    from portal.sheets.routes import bp as sheets_bp
     from portal.uploads.routes import bp as uploads_bp
     from portal.users.routes import bp as users_bp
 
     for bp in (auth_bp, home_bp, users_bp, orgs_bp, catalogue_bp, calendar_bp, audit_bp,
-               uploads_bp, people_bp):
+               uploads_bp, people_bp, batches_bp, sheets_bp):
         app.register_blueprint(bp)
 
 

@@ -10,14 +10,16 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import abort
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 from portal.auth.models import User
 from portal.auth.roles import Role
+from portal.batches.models import EvaluationBatch
 from portal.cards.models import Card
 from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.people.models import Person
+from portal.sheets.models import EvaluationSheet
 
 M = TypeVar("M")
 Predicate = Callable[[User], ColumnElement[bool]]
@@ -73,11 +75,37 @@ def _cards(user: User) -> ColumnElement[bool]:
     return Card.person_id.in_(select(Person.id).where(_people(user)))
 
 
+def _batches(user: User) -> ColumnElement[bool]:
+    """The batch's institution, the city centre of its city, the province, and its raters."""
+    if user.has_role(Role.ADMIN, Role.PROVINCE):
+        return true()
+    conds = [EvaluationBatch.supervisor_id == user.id, EvaluationBatch.site_lead_id == user.id]
+    if user.has_role(Role.CITY) and user.region_id:
+        in_city = select(Organisation.id).where(Organisation.region_id == user.region_id)
+        conds.append(EvaluationBatch.organisation_id.in_(in_city))
+    if user.has_role(Role.UNIT, Role.SITE_LEAD) and user.organisation_id:
+        conds.append(EvaluationBatch.organisation_id == user.organisation_id)
+    return _any(conds)
+
+
+def _sheets(user: User) -> ColumnElement[bool]:
+    """Sheets of visible batches, and an examiner's own sheets once final."""
+    if user.has_role(Role.ADMIN, Role.PROVINCE):
+        return true()
+    conds = [EvaluationSheet.batch_id.in_(select(EvaluationBatch.id).where(_batches(user)))]
+    if user.person_id:
+        conds.append(and_(EvaluationSheet.person_id == user.person_id,
+                          EvaluationSheet.finalised_at.is_not(None)))
+    return _any(conds)
+
+
 _PREDICATES: dict[type, Predicate] = {
     Organisation: _orgs,
     User: _users,
     Person: _people,
     Card: _cards,
+    EvaluationBatch: _batches,
+    EvaluationSheet: _sheets,
 }
 
 
