@@ -23,7 +23,8 @@ from portal.setup import SchemaTooNew, prepare_database, upgrade_database
 from portal.timeutil import local_today
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_USERS = {"admin", "sheng", "chengdu", "mianyang", "jigou", "shengzhi", "dudao", "shenbao"}
+DEMO_USERS = {"admin", "sheng", "chengdu", "mianyang", "jigou", "shengzhi", "dudao", "shenbao",
+              "kaochang_my"}
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from portal.cards.models import Card
 from portal.cards.numbering import format_card_number
 from portal.cards.rules import COLLECTION_WORKDAYS, valid_until
 from portal.catalogue.models import Occupation, Region
+from portal.demo.batches import seed_batches
 from portal.demo.reference import CITIES, OCCUPATIONS, PROVINCE
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgType
@@ -107,12 +108,16 @@ def seed_demo(examiners: int = 360, seed: int = 2026) -> dict[str, int]:
               org=org_by_name["四川省交通运输职业技能评价中心"]),
         _user("dudao", "质量督导员 陈督导", {"supervisor"}),
         _user("shenbao", applicant.name, {"applicant"}, person=applicant),
+        _user("kaochang_my", "绵阳科技城评价中心 考场负责人", {"site_lead"},
+              org=org_by_name["绵阳科技城职业技能评价中心"]),
     ]
     db.session.add_all(users)
     db.session.flush()
+    sheets = seed_batches(rng, today, orgs, occupations, users)
     counts = {
         "regions": len(regions), "occupations": len(occupations), "organisations": len(orgs),
         "users": len(users), "people": len(people), "cards": len(cards),
+        "sheets": sheets,
     }
     record("demo.seed", None, entity_type="system", entity_id="demo", after=counts)
     db.session.commit()

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditEvent
 from portal.auth.models import LoginAttempt, User
 from portal.auth.roles import Role
+from portal.batches.models import EvaluationBatch
 from portal.cards.models import Card
 from portal.cards.queries import cards_in_status, status_by_region, status_counts
 from portal.cards.rules import CardStatus
@@ -14,6 +15,7 @@ from portal.catalogue.models import Occupation
 from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.scope import visible
+from portal.sheets.models import EvaluationSheet, SheetColumn
 from portal.timeutil import local_today
 
 bp = Blueprint("home", __name__)
@@ -51,6 +53,15 @@ def index():
         ).all()
     if user.has_role(Role.PROVINCE):
         ctx["by_region"] = status_by_region(user, today)
+    if user.has_role(Role.SUPERVISOR, Role.SITE_LEAD):
+        ctx["to_rate"] = db.session.execute(
+            select(EvaluationSheet, SheetColumn)
+            .join(SheetColumn, SheetColumn.sheet_id == EvaluationSheet.id)
+            .join(EvaluationBatch, EvaluationBatch.id == EvaluationSheet.batch_id)
+            .where(SheetColumn.rater_id == user.id, SheetColumn.submitted_at.is_(None))
+            .order_by(EvaluationBatch.first_date, EvaluationSheet.id)
+            .limit(50)
+        ).all()
     if user.person_id:
         ctx["my_cards"] = db.session.scalars(
             select(Card).where(Card.person_id == user.person_id).order_by(Card.issued_on.desc())
