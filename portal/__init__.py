@@ -123,12 +123,13 @@ def _register_blueprints(app: Flask) -> None:
     from portal.home.routes import bp as home_bp
     from portal.orgs.routes import bp as orgs_bp
     from portal.people.routes import bp as people_bp
+    from portal.sheets.import_routes import bp as sheet_imports_bp
     from portal.sheets.routes import bp as sheets_bp
     from portal.uploads.routes import bp as uploads_bp
     from portal.users.routes import bp as users_bp
 
     for bp in (auth_bp, home_bp, users_bp, orgs_bp, catalogue_bp, calendar_bp, audit_bp,
-               uploads_bp, people_bp, batches_bp, sheets_bp):
+               uploads_bp, people_bp, batches_bp, sheets_bp, sheet_imports_bp):
         app.register_blueprint(bp)
 
 
