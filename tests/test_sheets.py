@@ -337,3 +337,27 @@ def test_batch_pdf_has_one_page_per_sheet(app, batch):
     assert len(reader.pages) == 2
     names = [next(n for n in ("甲一", "乙二") if n in page.extract_text()) for page in reader.pages]
     assert sorted(names) == ["乙二", "甲一"]  # one sheet per page, ordered by name
+
+
+def test_batch_xlsx_has_every_level_total_and_grade(app, batch):
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = _final_sheet(batch, name="甲一", seq=21)
+    open_sheet = create_sheet_for(batch, name="乙二", seq=22)
+    fill(open_sheet, "supervisor", {1: "C"}, open_sheet.column("supervisor").rater_id)
+    client = app.test_client()
+    create_user("prov", ["province"])
+    login(client, "prov")
+    r = client.get(f"/sheets/batch/{batch.id}/xlsx")
+    assert r.status_code == 200
+    ws = load_workbook(io.BytesIO(r.data)).active
+    rows = [[c for c in row] for row in ws.iter_rows(values_only=True)]
+    header = next(row for row in rows if row and row[0] == "考评员姓名")
+    data = {row[0]: dict(zip(header, row, strict=False)) for row in rows
+            if row and row[0] in ("甲一", "乙二")}
+    assert data["甲一"]["督导第1项"] == "A" and data["甲一"]["督导合计"] == 100
+    assert data["甲一"]["得分"] == float(sheet.final_score) and data["甲一"]["等次"] == "优"
+    # The province is no rater: an unfinished sheet shows progress only, never levels.
+    assert data["乙二"]["督导第1项"] in (None, "") and data["乙二"]["督导状态"] == "已评 1/15"

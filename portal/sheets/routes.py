@@ -14,7 +14,9 @@ from portal.sheets import operations, view
 from portal.sheets.forms import ReopenForm, ScanForm, SubmitForm, level_form_class
 from portal.sheets.models import RATER_ROLES, EvaluationSheet, SheetRevision
 from portal.sheets.rules import SaveOutcome
+from portal.timeutil import cn_date
 from portal.uploads.service import UploadRejected, store, viewer_rule
+from portal.xlsx import build_xlsx, xlsx_response
 
 bp = Blueprint("sheets", __name__, url_prefix="/sheets")
 
@@ -164,3 +166,39 @@ def scan_viewers(user, upload) -> bool:
         select(EvaluationSheet.id).where(EvaluationSheet.scan_upload_id == upload.id)
     ).all()
     return any(can_see(EvaluationSheet, i, user) for i in ids)
+
+
+@bp.get("/batch/<int:batch_id>/xlsx")
+@login_required
+def batch_xlsx(batch_id: int):
+    """One row per sheet: examiner, card, both raters' 15 levels and totals, final score and
+    grade — what the viewer may see under the blind rules, nothing more."""
+    batch = get_visible_or_404(EvaluationBatch, batch_id, current_user)
+    sheets = db.session.scalars(
+        select(EvaluationSheet).join(EvaluationSheet.person)
+        .where(EvaluationSheet.batch_id == batch.id).order_by(Person.name, EvaluationSheet.id)
+    ).all()
+    headers = ["考评员姓名", "考评员证卡编号"]
+    for role in RATER_ROLES:
+        label = "督导" if role == "supervisor" else "考场"
+        headers += [f"{label}第{n}项" for n in range(1, 16)] + [f"{label}合计", f"{label}状态"]
+    headers += ["得分", "等次", "版本"]
+    rows = []
+    for sheet in sheets:
+        v = view.build(sheet, current_user)
+        row = [sheet.person.name, sheet.assignment.card.number]
+        for col in v.ordered:
+            row += [col.levels.get(n, "") for n in range(1, 16)]
+            row += [col.total if col.visible else "", "已提交" if col.submitted
+                    else f"已评 {col.progress}"]
+        row += [sheet.final_score if sheet.is_final else "", sheet.grade or "", sheet.revision]
+        rows.append(row)
+    data = build_xlsx(
+        f"考评员考评工作评价记录 — {batch.number}", headers, rows,
+        header_lines=[f"评价机构：{batch.organisation.name}",
+                      f"职业（工种）：{batch.occupation.name}　级别：{batch.level_label}",
+                      "考评日期：" + "、".join(cn_date(d) for d in batch.exam_days)],
+        footer_lines=["等次：85分及以上为优；71分—84分为良；57分—70分为中；56分及以下为差"
+                      "（按平均分下限判定，不四舍五入）"],
+    )
+    return xlsx_response(data, f"评价记录-{batch.number}.xlsx")

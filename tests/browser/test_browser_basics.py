@@ -2,21 +2,14 @@
 the CSRF token from <body hx-headers> and swap their partials; logout works."""
 
 import pytest
-from factories import PASSWORD, create_org, create_user
+from browser_helpers import log_in
+from factories import create_org, create_user
 from sqlalchemy import select
 
 from portal.catalogue.models import Occupation
 from portal.extensions import db
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, base, username, password=PASSWORD):
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
 
 
 def nav(page) -> list[str]:
