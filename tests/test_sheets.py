@@ -361,3 +361,35 @@ def test_batch_xlsx_has_every_level_total_and_grade(app, batch):
     assert data["甲一"]["得分"] == float(sheet.final_score) and data["甲一"]["等次"] == "优"
     # The province is no rater: an unfinished sheet shows progress only, never levels.
     assert data["乙二"]["督导第1项"] in (None, "") and data["乙二"]["督导状态"] == "已评 1/15"
+
+
+def test_a_signed_scan_is_attached_to_a_final_sheet_and_sealed(app, batch):
+    import io
+
+    from PIL import Image
+
+    sheet = _final_sheet(batch)
+    seal_before = sheet.seal_sha256
+    create_user("clerk", ["unit"], org=batch.organisation)
+    client = app.test_client()
+    login(client, "clerk")
+    page = client.get(f"/sheets/{sheet.id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    img = io.BytesIO()
+    Image.new("RGB", (40, 60), "white").save(img, "PNG")
+    r = client.post(f"/sheets/{sheet.id}/scan", data={"csrf_token": token,
+                    "scan": (io.BytesIO(img.getvalue()), "签字扫描.png")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302
+    sheet = db.session.get(EvaluationSheet, sheet.id)
+    assert sheet.scan_upload_id and sheet.seal_sha256 != seal_before
+    assert sheet.seal_sha256 == seal(operations.content(sheet))
+    # Whoever may see the sheet may download the scan; the supervisor is one of them.
+    sup = app.test_client()
+    login(sup, "sup")
+    with sup.get(f"/files/{sheet.scan_upload_id}") as download:
+        assert download.status_code == 200
+    # A rater may not attach scans (the institution's clerk or an officer does).
+    token = re.search(r'"X-CSRFToken": "([^"]+)"',
+                      sup.get(f"/sheets/{sheet.id}").get_data(as_text=True)).group(1)
+    assert sup.post(f"/sheets/{sheet.id}/scan", data={"csrf_token": token}).status_code == 403

@@ -90,6 +90,12 @@ ACTION_LABELS = {
     "calendar.remove": "删除工作日历设置",
     "calendar.confirm_year": "确认全年工作日历",
     "card.deadline_recompute": "重算领取截止日期",
+    "sheet.create": "生成评价表",
+    "sheet.level": "评分",
+    "sheet.submit": "提交评分",
+    "sheet.finalise": "评价表完成并封存",
+    "sheet.scan": "上传签字扫描件",
+    "sheet.reopen": "重新打开评分列",
 }
 
 ENTITY_LABELS = {
@@ -102,4 +108,5 @@ ENTITY_LABELS = {
     "system": "系统",
     "calendar_day": "工作日历",
     "calendar_year": "工作日历年度",
+    "evaluation_sheet": "评价表",
 }
