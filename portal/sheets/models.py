@@ -6,6 +6,7 @@ role per sheet, one mark per item per column, levels A–D only, items 1–15 on
 
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 
 from sqlalchemy import (
     JSON,
@@ -57,8 +58,9 @@ class EvaluationSheet(db.Model):
         back_populates="sheet", cascade="all, delete-orphan", lazy="selectin"
     )
 
-    @property
+    @cached_property
     def rubric(self) -> Rubric:
+        """The frozen rubric of this sheet (parsed once per loaded instance)."""
         return Rubric.from_snapshot(self.rubric_snapshot)
 
     def column(self, role: str) -> "SheetColumn":
@@ -91,7 +93,7 @@ class SheetColumn(db.Model):
     imported: Mapped[bool] = mapped_column(default=False)
 
     sheet: Mapped[EvaluationSheet] = relationship(back_populates="columns")
-    rater: Mapped[User | None] = relationship(foreign_keys=[rater_id])
+    rater: Mapped[User | None] = relationship(foreign_keys=[rater_id], lazy="joined")
     marks: Mapped[list["SheetMark"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="SheetMark.item"
     )

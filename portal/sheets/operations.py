@@ -9,6 +9,7 @@ submission finalises and seals the sheet; an officer may reopen a column with a 
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.audit.operations import record
 from portal.batches.models import Assignment
@@ -71,26 +72,28 @@ def save_level(sheet: EvaluationSheet, role: str, item: int, level: str, *,
                                submitted=column.is_submitted)
     if outcome is not SaveOutcome.APPLY:
         return SaveResult(outcome, column)
+    levels = {**column.levels, item: level}
+    total = rater_total(levels, rubric)
+    # One conditional UPDATE: bumps the version only if nobody saved since the page was drawn.
     bumped = db.session.execute(
         update(SheetColumn)
         .where(SheetColumn.id == column.id, SheetColumn.version == based_on_version,
                SheetColumn.submitted_at.is_(None))
-        .values(version=SheetColumn.version + 1)
+        .values(version=based_on_version + 1, marked=len(levels), total=total)
         .execution_options(synchronize_session=False)
     ).rowcount
     if bumped != 1:  # another save landed between our read and this write
         db.session.refresh(column)
         return SaveResult(SaveOutcome.STALE, column)
+    for name, value in (("version", based_on_version + 1), ("marked", len(levels)),
+                        ("total", total)):
+        set_committed_value(column, name, value)
     mark = next((m for m in column.marks if m.item == item), None)
     if mark is None:
         column.marks.append(SheetMark(item=item, level=level))
     else:
         mark.level = level
-    levels = {**column.levels, item: level}
-    column.marked = len(levels)
-    column.total = rater_total(levels, rubric)
     db.session.flush()
-    db.session.refresh(column, ["version"])
     record("sheet.level", sheet, actor_id=actor_id,
            before={"role": role, "item": item, "level": stored},
            after={"role": role, "item": item, "level": level, "version": column.version})
