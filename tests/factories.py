@@ -90,14 +90,18 @@ ROLE_SCOPE = {
 }
 
 
-def get_csrf(client, path: str = "/login") -> str:
-    """The CSRF token a real page gives the browser (hidden field or hx-headers)."""
-    html = client.get(path).get_data(as_text=True)
+def csrf_in(html: str) -> str:
+    """The CSRF token a page gives the browser (hidden field or <body hx-headers>)."""
     m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
         r'"X-CSRFToken": "([^"]+)"', html
     )
-    assert m, f"no CSRF token on {path}"
+    assert m, "no CSRF token on the page"
     return m.group(1)
+
+
+def get_csrf(client, path: str = "/login") -> str:
+    """The CSRF token of the page at ``path``."""
+    return csrf_in(client.get(path).get_data(as_text=True))
 
 
 def login(client, username: str, password: str = PASSWORD):

@@ -5,7 +5,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from factories import create_user, login
+from factories import create_user, csrf_in, login
 from pypdf import PdfReader
 from sheet_factories import create_batch, create_sheet_for
 from sqlalchemy import select
@@ -99,7 +99,7 @@ def test_a_click_is_stored_and_returns_the_row_and_the_summary(app, batch):
     page = client.get(f"/sheets/{sheet.id}").get_data(as_text=True)
     assert "考评员考评工作评价记录表" in page and "李考评" in page and batch.number in page
     assert page.count('name="item-1"') == 4  # A B C D radios, only in the rater's own column
-    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    token = csrf_in(page)
 
     response = click(client, token, sheet, "supervisor", 1, "B", version_in(page, "supervisor"))
     assert response.status_code == 200
@@ -121,8 +121,8 @@ def test_a_stale_save_is_refused_without_changing_the_stored_level(app, batch):
     page1 = tab1.get(f"/sheets/{sheet.id}").get_data(as_text=True)
     page2 = tab2.get(f"/sheets/{sheet.id}").get_data(as_text=True)
     v0 = version_in(page1, "supervisor")
-    t1 = re.search(r'"X-CSRFToken": "([^"]+)"', page1).group(1)
-    t2 = re.search(r'"X-CSRFToken": "([^"]+)"', page2).group(1)
+    t1 = csrf_in(page1)
+    t2 = csrf_in(page2)
     assert click(tab1, t1, sheet, "supervisor", 5, "A", v0).status_code == 200
     stale = click(tab2, t2, sheet, "supervisor", 5, "C", v0)
     assert stale.status_code == 409
@@ -139,7 +139,7 @@ def test_a_retry_of_a_save_that_already_landed_is_idempotent(app, batch):
     client = app.test_client()
     login(client, "sup")
     page = client.get(f"/sheets/{sheet.id}").get_data(as_text=True)
-    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    token = csrf_in(page)
     v0 = version_in(page, "supervisor")
     assert click(client, token, sheet, "supervisor", 2, "D", v0).status_code == 200
     again = click(client, token, sheet, "supervisor", 2, "D", v0)  # the response was lost
@@ -153,7 +153,7 @@ def test_a_rater_cannot_write_the_other_column_or_someone_elses_sheet(app, batch
     client = app.test_client()
     login(client, "sup")
     page = client.get(f"/sheets/{sheet.id}").get_data(as_text=True)
-    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    token = csrf_in(page)
     assert click(client, token, sheet, "site_lead", 1, "A", 0).status_code == 403
     other_sup = create_user("sup2", ["supervisor"])
     other = app.test_client()
@@ -167,7 +167,7 @@ def test_a_bad_level_is_refused(app, batch):
     client = app.test_client()
     login(client, "sup")
     page = client.get(f"/sheets/{sheet.id}").get_data(as_text=True)
-    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    token = csrf_in(page)
     assert click(client, token, sheet, "supervisor", 1, "E", 0).status_code == 400
     assert click(client, token, sheet, "supervisor", 16, "A", 0).status_code == 404
 
@@ -188,7 +188,7 @@ def test_blind_until_own_column_submitted_then_side_by_side(app, batch):
     db.session.commit()
     html = lead_client.get(f"/sheets/{sheet.id}").get_data(as_text=True)
     assert "A · 7" not in html  # still hidden: the site lead has not submitted yet
-    token = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+    token = csrf_in(html)
     r = lead_client.post(f"/sheets/{sheet.id}/columns/site_lead/submit", data={"csrf_token": token})
     assert r.status_code == 302
     html = lead_client.get(f"/sheets/{sheet.id}").get_data(as_text=True)
@@ -204,8 +204,7 @@ def test_submit_with_a_missing_item_is_refused(app, batch):
     fill(sheet, "supervisor", {n: "B" for n in range(1, 15)}, sup)
     client = app.test_client()
     login(client, "sup")
-    token = re.search(r'"X-CSRFToken": "([^"]+)"',
-                      client.get(f"/sheets/{sheet.id}").get_data(as_text=True)).group(1)
+    token = csrf_in(client.get(f"/sheets/{sheet.id}").get_data(as_text=True))
     r = client.post(f"/sheets/{sheet.id}/columns/supervisor/submit", data={"csrf_token": token})
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "未能提交：还有未评的项目：第 15 项" in page
@@ -241,7 +240,7 @@ def test_a_submitted_column_is_locked(app, batch):
     login(client, "sup")
     page = client.get(f"/sheets/{sheet.id}").get_data(as_text=True)
     assert 'name="item-1"' not in page  # no radios any more
-    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    token = csrf_in(page)
     r = click(client, token, sheet, "supervisor", 1, "D", sheet.column("supervisor").version)
     assert r.status_code == 409 and "此列已提交" in r.get_data(as_text=True)
     assert db.session.get(EvaluationSheet, sheet.id).column("supervisor").levels[1] == "A"
@@ -264,8 +263,7 @@ def test_reopen_needs_an_officer_and_a_reason_and_keeps_history(app, client, log
     old_seal = sheet.seal_sha256
     lead_client = app.test_client()
     login(lead_client, "lead")
-    token = re.search(r'"X-CSRFToken": "([^"]+)"',
-                      lead_client.get(f"/sheets/{sheet.id}").get_data(as_text=True)).group(1)
+    token = csrf_in(lead_client.get(f"/sheets/{sheet.id}").get_data(as_text=True))
     assert lead_client.post(f"/sheets/{sheet.id}/reopen", data={
         "csrf_token": token, "role": "site_lead", "reason": "x"}).status_code == 403
 
@@ -374,7 +372,7 @@ def test_a_signed_scan_is_attached_to_a_final_sheet_and_sealed(app, batch):
     client = app.test_client()
     login(client, "clerk")
     page = client.get(f"/sheets/{sheet.id}").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_in(page)
     img = io.BytesIO()
     Image.new("RGB", (40, 60), "white").save(img, "PNG")
     r = client.post(f"/sheets/{sheet.id}/scan", data={"csrf_token": token,
@@ -390,6 +388,5 @@ def test_a_signed_scan_is_attached_to_a_final_sheet_and_sealed(app, batch):
     with sup.get(f"/files/{sheet.scan_upload_id}") as download:
         assert download.status_code == 200
     # A rater may not attach scans (the institution's clerk or an officer does).
-    token = re.search(r'"X-CSRFToken": "([^"]+)"',
-                      sup.get(f"/sheets/{sheet.id}").get_data(as_text=True)).group(1)
+    token = csrf_in(sup.get(f"/sheets/{sheet.id}").get_data(as_text=True))
     assert sup.post(f"/sheets/{sheet.id}/scan", data={"csrf_token": token}).status_code == 403
