@@ -37,3 +37,18 @@ def create_sheet_for(batch, *, name="李考评", seq=11):
     sheet = create_sheet(assignment)
     db.session.commit()
     return sheet
+
+
+def save_levels(sheet, role, levels, *, submit=False):
+    """Store ``levels`` ({item: level}) in one column as its rater would, then optionally
+    submit the column (as that rater)."""
+    from portal.sheets.operations import save_level, submit_column
+
+    column = sheet.column(role)
+    for item, level in levels.items():
+        save_level(sheet, role, item, level, based_on_version=column.version,
+                   actor_id=column.rater_id)
+    if submit:
+        submit_column(sheet, role, actor_id=column.rater_id)
+    db.session.commit()
+    return sheet

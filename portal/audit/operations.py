@@ -96,6 +96,7 @@ ACTION_LABELS = {
     "sheet.finalise": "评价表完成并封存",
     "sheet.scan": "上传签字扫描件",
     "sheet.reopen": "重新打开评分列",
+    "sheet.import": "批量导入评分",
 }
 
 ENTITY_LABELS = {
