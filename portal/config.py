@@ -36,6 +36,7 @@ def load_config(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SEED_DEMO": os.environ.get("SEED_DEMO", "1") == "1",
+        "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

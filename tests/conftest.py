@@ -79,6 +79,8 @@ def app(database_url, tmp_path_factory):
             "UPLOAD_FOLDER": str(uploads),
             "SEED_DEMO": False,
             "SECRET_KEY": "test-secret",
+            # scrypt with a small work factor: the same algorithm, a fraction of the time.
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
             "UPLOAD_MAX_MB": 1,
             "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         }

@@ -3,6 +3,7 @@
 import secrets
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -77,8 +78,12 @@ class User(db.Model):
 
     # --- passwords -----------------------------------------------------------------------
     def set_password(self, password: str, *, temporary: bool) -> None:
-        """Hash with scrypt; a temporary password must be changed at the next login."""
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        """Hash with scrypt; a temporary password must be changed at the next login.
+
+        The cost comes from ``PASSWORD_HASH_METHOD`` (default werkzeug's scrypt parameters);
+        only the test suite lowers it, to keep thousands of logins fast."""
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
         self.must_change_password = temporary
         self.rotate_session()
 
