@@ -110,3 +110,50 @@ def login(client, username: str, password: str = PASSWORD):
                                        "csrf_token": token})
 
 
+def default_org() -> Organisation:
+    """The unit's 成都测试评价中心, created on first use."""
+    return db.session.scalars(
+        select(Organisation).where(Organisation.name == "成都测试评价中心")
+    ).first() or create_org()
+
+
+def create_batch(org=None, *, days=(date(2026, 6, 10),), occupation_name="电工", level=4,
+                 site_lead=None, supervisor=None, number=None, site="成都市某考点",
+                 candidates=30):
+    """An evaluation batch of ``org`` (default: the unit's 成都测试评价中心) on ``days``."""
+    from sqlalchemy import func
+
+    from portal.batches.models import BatchDate, EvaluationBatch
+
+    org = org or default_org()
+    days = sorted(days)
+    if number is None:
+        count = db.session.scalar(select(func.count()).select_from(EvaluationBatch))
+        number = f"KP{days[0].year}-{org.region.code[:4]}-{9000 + count + 1:04d}"
+    batch = EvaluationBatch(
+        number=number, organisation=org, occupation=occupation(occupation_name), level=level,
+        site=site, candidates=candidates, first_date=days[0], last_date=days[-1],
+        site_lead_id=site_lead.id if site_lead else None,
+        supervisor_id=supervisor.id if supervisor else None,
+        dates=[BatchDate(day=d) for d in days],
+    )
+    db.session.add(batch)
+    db.session.commit()
+    return batch
+
+
+def create_assignment(batch, card, *, answer="pending", with_sheet=None, **kw):
+    """``card``'s holder assigned to ``batch``; an accepted one gets its sheet unless
+    ``with_sheet`` is False."""
+    from portal.batches.models import Assignment
+
+    assignment = Assignment(batch=batch, person_id=card.person_id, card=card, answer=answer,
+                            **kw)
+    db.session.add(assignment)
+    db.session.flush()
+    if with_sheet or (with_sheet is None and answer == "accepted"):
+        from portal.sheets.operations import create_sheet
+
+        create_sheet(assignment)
+    db.session.commit()
+    return assignment

@@ -2,41 +2,32 @@
 
 from datetime import date
 
-from factories import create_card, create_org, create_person, create_user, occupation
+import factories
+from factories import create_assignment, create_card, create_person, create_user
 from sqlalchemy import select
 
-from portal.batches.models import Assignment, BatchDate, EvaluationBatch
 from portal.extensions import db
-from portal.orgs.models import Organisation
-from portal.sheets.operations import create_sheet
+from portal.sheets.models import EvaluationSheet
 
 
 def create_batch(*, org=None, supervisor=None, site_lead=None, day=date(2026, 6, 10),
                  number="KP2026-5101-0001", occupation_name="电工", level=4):
-    org = org or db.session.scalars(
-        select(Organisation).where(Organisation.name == "成都测试评价中心")
-    ).first() or create_org()
+    """A one-day batch with both raters named (default 陈督导 and 王考场)."""
+    org = org or factories.default_org()
     supervisor = supervisor or create_user("sup", ["supervisor"], display_name="陈督导")
     site_lead = site_lead or create_user("lead", ["site_lead"], org=org, display_name="王考场")
-    batch = EvaluationBatch(
-        number=number, organisation=org, occupation=occupation(occupation_name), level=level,
-        site="成都市某考点", candidates=30, first_date=day, last_date=day,
-        supervisor_id=supervisor.id, site_lead_id=site_lead.id, dates=[BatchDate(day=day)],
-    )
-    db.session.add(batch)
-    db.session.commit()
-    return batch
+    return factories.create_batch(org, days=(day,), number=number,
+                                  occupation_name=occupation_name, level=level,
+                                  supervisor=supervisor, site_lead=site_lead)
 
 
 def create_sheet_for(batch, *, name="李考评", seq=11):
+    """The sheet of a new examiner ``name`` accepted into ``batch``."""
     person = create_person(name, seq=seq)
     card = create_card(person, issued_on=date(2025, 3, 3))
-    assignment = Assignment(batch=batch, person=person, card=card, answer="accepted")
-    db.session.add(assignment)
-    db.session.flush()
-    sheet = create_sheet(assignment)
-    db.session.commit()
-    return sheet
+    assignment = create_assignment(batch, card, answer="accepted")
+    return db.session.scalars(
+        select(EvaluationSheet).where(EvaluationSheet.assignment_id == assignment.id)).one()
 
 
 def save_levels(sheet, role, levels, *, submit=False):

@@ -97,6 +97,14 @@ ACTION_LABELS = {
     "sheet.scan": "上传签字扫描件",
     "sheet.reopen": "重新打开评分列",
     "sheet.import": "批量导入评分",
+    "sheet.rater_change": "更换评价表评分人",
+    "batch.create": "创建考评批次",
+    "batch.raters": "更换考评批次评价人员",
+    "assignment.create": "指派考评员",
+    "assignment.accept": "考评员接受指派",
+    "assignment.refuse": "考评员拒绝指派",
+    "assignment.judge": "认定拒绝理由",
+    "assignment.recuse": "考评员申请回避",
 }
 
 ENTITY_LABELS = {
@@ -110,4 +118,6 @@ ENTITY_LABELS = {
     "calendar_day": "工作日历",
     "calendar_year": "工作日历年度",
     "evaluation_sheet": "评价表",
+    "evaluation_batch": "考评批次",
+    "assignment": "考评指派",
 }

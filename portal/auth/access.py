@@ -28,8 +28,11 @@ def roles_required(*roles: str):
 NAV_ITEMS: list[tuple[str, str, frozenset[str]]] = [
     ("home.index", "首页", frozenset(Role)),
     ("people.me", "我的资料", frozenset({Role.APPLICANT})),
+    ("batches.my_assignments", "我的考评任务", frozenset({Role.APPLICANT})),
     ("orgs.index", "机构", frozenset({Role.ADMIN, Role.PROVINCE, Role.CITY, Role.UNIT,
                                       Role.SITE_LEAD})),
+    ("batches.index", "考评批次", frozenset({Role.UNIT, Role.SITE_LEAD, Role.SUPERVISOR,
+                                            Role.CITY, Role.PROVINCE})),
     ("users.admin_index", "用户管理", frozenset({Role.ADMIN})),
     ("catalogue.occupations", "职业目录", frozenset({Role.ADMIN})),
     ("calendar.index", "工作日历", frozenset({Role.ADMIN})),

@@ -22,8 +22,8 @@ from wtforms import HiddenField
 from wtforms.validators import InputRequired
 
 from portal.audit.operations import record
-from portal.auth.roles import Role
 from portal.batches.models import Assignment, EvaluationBatch
+from portal.batches.rules import can_import_records
 from portal.dbutil import begin_write
 from portal.extensions import db
 from portal.people.models import Person
@@ -50,21 +50,9 @@ class ConfirmForm(FlaskForm):
     payload = HiddenField(validators=[InputRequired(message="缺少导入内容，请重新上传文件")])
 
 
-def can_import(user, batch: EvaluationBatch) -> bool:
-    """Who may upload records for ``batch``: the clerk of the batch's institution, the city
-    centre of its city, and the province. A rater of the batch may not (they rate online)."""
-    if user.has_role(Role.PROVINCE):
-        return True
-    if (user.has_role(Role.CITY) and user.region_id is not None
-            and batch.organisation.region_id == user.region_id):
-        return True
-    return (user.has_role(Role.UNIT) and user.organisation_id is not None
-            and user.organisation_id == batch.organisation_id)
-
-
 def _load(batch_id: int) -> EvaluationBatch:
     batch = get_visible_or_404(EvaluationBatch, batch_id, current_user)
-    if not can_import(current_user, batch):
+    if not can_import_records(current_user, batch):
         abort(403)
     return batch
 
