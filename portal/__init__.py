@@ -4,8 +4,9 @@ from pathlib import Path
 
 from flask import Flask, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import joinedload
 
 from portal import errors, pdf, security
 from portal.config import load_config
@@ -96,7 +97,10 @@ def _init_login(app: Flask) -> None:
         uid, _, token = user_id.partition(".")
         if not uid.isdigit():
             return None
-        user = db.session.get(User, int(uid))
+        # One statement per request: the user with their roles (not get + a selectin).
+        user = db.session.scalars(
+            select(User).options(joinedload(User.role_rows)).where(User.id == int(uid))
+        ).unique().first()
         if user is None or not user.active or user.session_token != token:
             return None
         return user

@@ -19,24 +19,16 @@ PDF templates extend ``pdf/base.html`` (A4, the font, ruled tables, page-number 
 from __future__ import annotations
 
 import base64
+import gc
 import io
 import logging
 import os
 import re
 import threading
+from functools import cache
 from pathlib import Path
 
-from flask import Flask, Response, render_template
-from reportlab.lib.fonts import addMapping
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from xhtml2pdf import default as xhtml2pdf_default
-from xhtml2pdf import pisa
-from xhtml2pdf.config.resources import (
-    RenderLimitError,
-    ResourceAccessError,
-    ResourceAccessPolicy,
-)
+from flask import Flask, Response, current_app, has_app_context, render_template
 
 from portal.downloads import download_response
 
@@ -50,6 +42,7 @@ __all__ = [
     "pdf_response",
     "register_font",
     "render_pdf",
+    "resource_policy",
     "render_pdf_string",
 ]
 
@@ -60,13 +53,19 @@ DEFAULT_FONT_PATH = (
     Path(__file__).resolve().parent.parent / "static" / "fonts" / "wqy-microhei.ttc"
 )
 
-#: Deny every file read and network fetch; switch on the per-render limits.
-RESOURCE_POLICY = ResourceAccessPolicy.server(base_dir=None, allow_remote=False)
+#: The first bytes of a TrueType font, a TrueType collection or an OpenType font.
+_FONT_MAGIC = (b"\x00\x01\x00\x00", b"true", b"ttcf", b"OTTO")
 
 #: Image types a PDF may embed: what the upload service accepts for photos.
 EMBEDDABLE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg"})
 
+#: HTML at least this long (a batch of sheets, a long summary table) is followed by a heap
+#: trim (:func:`_release_memory`); one sheet is ~6,000 characters, 30 sheets ~190,000.
+LARGE_DOCUMENT_CHARS = 100_000
+
 _XHTML2PDF_LOGGER = "xhtml2pdf"
+# xhtml2pdf, ReportLab and the font cost ~50 MB per process; they are imported and the font
+# registered on the first PDF, not at start-up, so a worker that never renders one stays small.
 _font_lock = threading.Lock()
 _registered_fonts: dict[str, Path] = {}
 # xhtml2pdf already renders one document at a time per process; this lock also covers the
@@ -97,6 +96,11 @@ def register_font(path: str | os.PathLike[str], family: str = FONT_FAMILY) -> st
     call again with the same path, from any thread; another path for a registered family
     raises :class:`RuntimeError` (one process, one font per family). Returns ``family``.
     """
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from xhtml2pdf import default as xhtml2pdf_default
+
     resolved = Path(path).resolve()
     with _font_lock:
         known = _registered_fonts.get(family)
@@ -133,10 +137,20 @@ def font_registered(family: str = FONT_FAMILY) -> bool:
     return family in _registered_fonts
 
 
-def init_app(app: Flask) -> None:
-    """Register the PDF font at start-up; fail now, clearly, if the font file is missing.
+@cache
+def resource_policy():
+    """xhtml2pdf's policy for every render: deny every file read and network fetch, and
+    switch on the per-render limits (time, size, depth)."""
+    from xhtml2pdf.config.resources import ResourceAccessPolicy
 
-    Reads ``PDF_FONT_PATH`` (empty or absent: :data:`DEFAULT_FONT_PATH`).
+    return ResourceAccessPolicy.server(base_dir=None, allow_remote=False)
+
+
+def init_app(app: Flask) -> None:
+    """Check the PDF font at start-up and fail now, clearly, if it is missing or not a font.
+
+    Reads ``PDF_FONT_PATH`` (empty or absent: :data:`DEFAULT_FONT_PATH`). The font is
+    registered (:func:`register_font`) on the first render in each process.
     """
     path = Path(app.config.get("PDF_FONT_PATH") or DEFAULT_FONT_PATH)
     if not path.is_file():
@@ -147,7 +161,14 @@ def init_app(app: Flask) -> None:
             f"or set PDF_FONT_PATH to a TrueType CJK font (.ttf/.ttc)."
         )
         raise RuntimeError(msg)
-    register_font(path)
+    with path.open("rb") as font_file:
+        magic = font_file.read(4)
+    if magic not in _FONT_MAGIC:
+        msg = (
+            f"PDF 字体文件无法读取：{path} 不是 TrueType/OpenType 字体。请检查 PDF_FONT_PATH 设置。"
+            f" / Cannot read the PDF font file {path}: not a TrueType/OpenType font."
+        )
+        raise RuntimeError(msg)
     app.extensions["portal_pdf"] = {"font_family": FONT_FAMILY, "font_path": str(path)}
 
 
@@ -202,18 +223,47 @@ def _failure(records: list[logging.LogRecord]) -> PdfRenderError | None:
     return PdfRenderError(f"PDF 生成失败：{detail}。", problems)
 
 
+@cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def _release_memory() -> None:
+    """Hand the heap a render leaves free back to the system: a 30-sheet batch PDF grows a
+    worker by ~80 MB of short-lived objects, which glibc otherwise keeps (measured in
+    bench/README.md). A full collection costs ~80 ms in a worker, so only large documents
+    (:data:`LARGE_DOCUMENT_CHARS`) pay it; a one-page sheet (0.1 s) does not."""
+    gc.collect()  # the layout objects form reference cycles
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
 def render_pdf_string(html: str) -> bytes:
     """Turn a complete HTML document into PDF bytes, or raise :class:`PdfRenderError`.
 
     The document must be self-contained: the resource policy refuses every file and URL,
     and a refusal fails the render rather than leaving a hole in the PDF.
     """
+    from xhtml2pdf import pisa
+    from xhtml2pdf.config.resources import RenderLimitError, ResourceAccessError
+
     if not font_registered():
-        msg = (
-            "PDF 字体尚未注册：请在 create_app 中调用 portal.pdf.init_app(app)。"
-            " / The PDF font is not registered: call portal.pdf.init_app(app) in create_app."
-        )
-        raise RuntimeError(msg)
+        settings = current_app.extensions.get("portal_pdf") if has_app_context() else None
+        if settings is None:
+            msg = (
+                "PDF 字体尚未设置：请在 create_app 中调用 portal.pdf.init_app(app)。"
+                " / No PDF font: call portal.pdf.init_app(app) in create_app."
+            )
+            raise RuntimeError(msg)
+        register_font(settings["font_path"])
     logger = logging.getLogger(_XHTML2PDF_LOGGER)
     collector = _Collector()
     out = io.BytesIO()
@@ -225,7 +275,7 @@ def render_pdf_string(html: str) -> bytes:
         logger.addHandler(collector)
         try:
             result = pisa.CreatePDF(
-                html, dest=out, encoding="utf-8", resource_policy=RESOURCE_POLICY
+                html, dest=out, encoding="utf-8", resource_policy=resource_policy()
             )
         except (RenderLimitError, ResourceAccessError) as exc:
             raise PdfRenderError(
@@ -234,12 +284,15 @@ def render_pdf_string(html: str) -> bytes:
         finally:
             logger.removeHandler(collector)
             logger.setLevel(saved_level)
+    errors, problems = result.err, [str(entry) for entry in getattr(result, "log", [])]
+    del result  # the document tree: let it go before the heap is trimmed
+    if len(html) >= LARGE_DOCUMENT_CHARS:
+        _release_memory()
     if failure := _failure(collector.records):
         log.warning("PDF render refused: %s", failure.problems)
         raise failure
-    if result.err:
-        problems = [str(entry) for entry in getattr(result, "log", [])]
-        raise PdfRenderError(f"PDF 生成失败：排版出错（{result.err} 处）。", problems)
+    if errors:
+        raise PdfRenderError(f"PDF 生成失败：排版出错（{errors} 处）。", problems)
     return out.getvalue()
 
 

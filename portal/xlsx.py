@@ -22,14 +22,10 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cache
+from types import SimpleNamespace
 
 from flask import Response
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 
 from portal.downloads import download_response
 from portal.timeutil import LOCAL_TZ
@@ -61,14 +57,24 @@ TIME_FORMAT = "hh:mm"
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
-_THIN = Side(style="thin", color="000000")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_TITLE_FONT = Font(bold=True, size=14)
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="EEEEEE")
-_HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_TEXT_ALIGN = Alignment(vertical="center", wrap_text=True)
-_VALUE_ALIGN = Alignment(vertical="center")
+
+
+@cache
+def _styles() -> SimpleNamespace:
+    """The cell styles, made on the first export: openpyxl (~14 MB per process) is imported
+    when a spreadsheet is first built or read, not when the app starts."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    thin = Side(style="thin", color="000000")
+    return SimpleNamespace(
+        border=Border(left=thin, right=thin, top=thin, bottom=thin),
+        title_font=Font(bold=True, size=14),
+        header_font=Font(bold=True),
+        header_fill=PatternFill("solid", fgColor="EEEEEE"),
+        header_align=Alignment(horizontal="center", vertical="center", wrap_text=True),
+        text_align=Alignment(vertical="center", wrap_text=True),
+        value_align=Alignment(vertical="center"),
+    )
 
 
 def safe_cell(value: object) -> object:
@@ -157,6 +163,12 @@ def build_xlsx(
     ``column_widths`` are in Excel units (about one Latin character; a Chinese character
     takes two); without it widths come from the headers and the first rows.
     """
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    style = _styles()
     rows = iter(rows)
     sample = list(itertools.islice(rows, WIDTH_SAMPLE_ROWS))
     sample_cells = [[safe_cell(v) for v in row] for row in sample]
@@ -179,16 +191,16 @@ def build_xlsx(
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
-    ws.append([_styled(ws, title, font=_TITLE_FONT)])
+    ws.append([_styled(ws, title, font=style.title_font)])
     for line in header_lines:
         ws.append([_styled(ws, line)])
     ws.append([
-        _styled(ws, h, font=_HEADER_FONT, fill=_HEADER_FILL, alignment=_HEADER_ALIGN,
-                border=_BORDER)
+        _styled(ws, h, font=style.header_font, fill=style.header_fill,
+                alignment=style.header_align, border=style.border)
         for h in headers
     ])
     for values in itertools.chain(sample_cells, ([safe_cell(v) for v in r] for r in rows)):
-        ws.append([_data_cell(ws, v) for v in values])
+        ws.append([_data_cell(ws, v, style) for v in values])
     if footer_lines:
         ws.append([])
         for line in footer_lines:
@@ -199,24 +211,28 @@ def build_xlsx(
     return out.getvalue()
 
 
-def _styled(ws, value: object, **style: object) -> WriteOnlyCell:
+def _styled(ws, value: object, **style: object):
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(ws, value=safe_cell(value))
     for name, setting in style.items():
         setattr(cell, name, setting)
     return cell
 
 
-def _data_cell(ws, value: object) -> WriteOnlyCell:
+def _data_cell(ws, value: object, style: SimpleNamespace):
     """A bordered body cell for a value that has already been through :func:`safe_cell`."""
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(ws, value=value)
-    cell.border = _BORDER
+    cell.border = style.border
     if isinstance(value, datetime):
         cell.number_format = DATETIME_FORMAT
     elif isinstance(value, date):
         cell.number_format = DATE_FORMAT
     elif isinstance(value, time):
         cell.number_format = TIME_FORMAT
-    cell.alignment = _TEXT_ALIGN if isinstance(value, str) else _VALUE_ALIGN
+    cell.alignment = style.text_align if isinstance(value, str) else style.value_align
     return cell
 
 

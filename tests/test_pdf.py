@@ -171,7 +171,7 @@ def test_xhtml2pdf_alone_leaves_a_blocked_resource_out_silently(pdf_app):
     """Why the renderer raises: under the policy xhtml2pdf drops the file and reports success."""
     out = io.BytesIO()
     result = pisa.CreatePDF(_document('<p>内容</p><link rel="stylesheet" href="/etc/passwd">'),
-                            dest=out, resource_policy=pdf.RESOURCE_POLICY)
+                            dest=out, resource_policy=pdf.resource_policy())
     assert result.err == 0
     assert "root:" not in _text(out.getvalue())
 
@@ -218,6 +218,10 @@ def test_a_missing_font_stops_the_app_at_start_up(tmp_path):
 def test_a_file_that_is_not_a_font_is_refused(tmp_path):
     bogus = tmp_path / "bogus.ttc"
     bogus.write_bytes(b"not a font at all")
+    app = Flask(__name__)
+    app.config["PDF_FONT_PATH"] = str(bogus)
+    with pytest.raises(RuntimeError, match="PDF 字体文件无法读取"):
+        pdf.init_app(app)
     with pytest.raises(RuntimeError, match="PDF 字体文件无法读取"):
         pdf.register_font(bogus, family="PortalBogus")
     assert not pdf.font_registered("PortalBogus")

@@ -74,7 +74,7 @@ def _lookup(batch: EvaluationBatch) -> dict:
             column.role: {
                 "sheet_id": sheet.id, "submitted": column.is_submitted,
                 "rater_id": column.rater_id,
-                "rater_name": imports.text_of(column.rater.display_name) if column.rater else None,
+                "rater_name": imports.text_of(column.rater_name) if column.rater_name else None,
                 "levels": column.levels, "examiner_name": imports.text_of(sheet.person.name),
             }
             for column in sheet.columns
@@ -106,7 +106,7 @@ def template(batch_id: int):
             if column.is_submitted:
                 continue
             rows.append([batch.number, sheet.assignment.card.number, sheet.person.name,
-                         RATER_LABELS[role], column.rater.display_name if column.rater else "",
+                         RATER_LABELS[role], column.rater_name or "",
                          *([""] * imports.ITEM_COUNT)])
     data = build_xlsx(
         f"考评员考评工作评价记录表（批量录入）— {batch.number}", list(imports.HEADERS), rows,
@@ -203,7 +203,7 @@ def _import_column(change: imports.PlannedChange, payload: dict) -> None:
     operations.submit_column(sheet, change.role, actor_id=column.rater_id, imported=True)
     record("sheet.import", sheet, actor_id=current_user.id, after={
         "role": change.role, "rater_id": column.rater_id,
-        "rater": column.rater.display_name if column.rater else None,
+        "rater": column.rater_name,
         "total": column.total, "row": change.row, "overwrote_items": list(change.overwrites),
         "file_name": payload["name"], "file_sha256": payload["sha256"],
     })

@@ -16,8 +16,9 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from portal.auth.models import User
 from portal.batches.models import Assignment, EvaluationBatch
@@ -93,7 +94,14 @@ class SheetColumn(db.Model):
     imported: Mapped[bool] = mapped_column(default=False)
 
     sheet: Mapped[EvaluationSheet] = relationship(back_populates="columns")
-    rater: Mapped[User | None] = relationship(foreign_keys=[rater_id], lazy="joined")
+    rater: Mapped[User | None] = relationship(foreign_keys=[rater_id])
+    #: The rater's display name, read with the column itself: what the sheet, its PDF and the
+    #: import show, without loading the rater's whole account (and roles) on every click.
+    rater_name: Mapped[str | None] = column_property(
+        select(User.display_name).where(User.id == rater_id).correlate_except(User)
+        .scalar_subquery(),
+        expire_on_flush=False,  # a click flushes the column; the name did not change
+    )
     marks: Mapped[list["SheetMark"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="SheetMark.item"
     )

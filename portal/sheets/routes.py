@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.batches.models import EvaluationBatch
-from portal.dbutil import begin_write
+from portal.dbutil import begin_write, kept_loaded
 from portal.extensions import db
 from portal.pdf import pdf_response, render_pdf
 from portal.people.models import Person
@@ -60,11 +60,14 @@ def save_level(sheet_id: int, role: str, item: int):
     if not form.validate_on_submit():
         abort(400)
     level, version = form[f"item-{item}"].data, int(form.version.data)
-    begin_write()
-    sheet = db.session.get(EvaluationSheet, sheet_id)
-    result = operations.save_level(sheet, role, item, level, based_on_version=version,
-                                   actor_id=current_user.id)
-    db.session.commit()
+    # The sheet as read above is kept through the write: the version-guarded UPDATE in
+    # save_level proves nobody changed the column since, so the SQLite write lock is held
+    # for three statements, and the response is drawn from what was just written.
+    with kept_loaded():
+        begin_write()
+        result = operations.save_level(sheet, role, item, level, based_on_version=version,
+                                       actor_id=current_user.id)
+        db.session.commit()
     v = view.build(sheet, current_user)
     message = SAVE_MESSAGES.get(result.outcome)
     response = render_template("sheets/_save_response.html", v=v, item=item, message=message,

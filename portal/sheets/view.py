@@ -71,7 +71,7 @@ def build(sheet: EvaluationSheet, user) -> SheetView:
         )
         columns[column.role] = ColumnView(
             role=column.role, label=RATER_LABELS[column.role],
-            rater_name=column.rater.display_name if column.rater else "（未指定）",
+            rater_name=column.rater_name or "（未指定）",
             marked=column.marked, submitted=column.is_submitted, imported=column.imported,
             visible=visible, editable=(column.role == viewer_role and not column.is_submitted),
             version=column.version,
