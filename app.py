@@ -2,6 +2,8 @@
 
 The database is migrated on start, and demo data is seeded when it is empty
 (set SEED_DEMO=0 to start with an empty database). ``flask --app app run`` works too.
+Under gunicorn (``deploy/gunicorn.conf.py``) the database is prepared once, before the
+workers start, and the workers skip it.
 """
 
 import os
@@ -10,7 +12,8 @@ from portal import create_app
 from portal.setup import prepare_database
 
 app = create_app()
-prepare_database(app)
+if os.environ.get("PORTAL_DATABASE_PREPARED") != "1":  # set by deploy/gunicorn.conf.py
+    prepare_database(app)
 
 if __name__ == "__main__":
     app.run(

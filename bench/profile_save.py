@@ -42,8 +42,6 @@ def parse_args(argv=None):
                    or f"sqlite:///{ROOT / 'instance' / 'bench.db'}")
     p.add_argument("--saves", type=int, default=300)
     p.add_argument("--top", type=int, default=30)
-    p.add_argument("--prototype", action="store_true",
-                   help="profile bench/fastsave.py's level save instead of the portal's")
     return p.parse_args(argv)
 
 
@@ -60,13 +58,7 @@ def main(argv=None) -> int:
     from portal.sheets import routes
     from portal.sheets.models import EvaluationSheet
 
-    if args.prototype:
-        from bench import fastsave
-
-        app = fastsave.app
-    else:
-        fastsave = None
-        app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "SEED_DEMO": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "SEED_DEMO": False})
     dialect = None
     with app.app_context():
         dialect = db.engine.dialect.name
@@ -138,7 +130,7 @@ def main(argv=None) -> int:
     recording["on"] = False
     executed = [x for x in log if not x[0].startswith("--")]
     print(f"database: {dialect}; user {username}; sheet {sheet_id}"
-          + (f"; PROTOTYPE bench/fastsave.py FASTSAVE={fastsave.MODE}" if fastsave else ""))
+          )
     print(f"\n== 1. one level save: {len(executed)} SQL statements, "
           f"{sum(1 for x in log if x[0] == '-- COMMIT')} commits, "
           f"{sum(x[2] for x in executed) * 1000:.2f} ms in the driver, {wall * 1000:.2f} ms "
@@ -188,7 +180,7 @@ def main(argv=None) -> int:
                 phases[name] += time.perf_counter() - t
         return inner
 
-    target = fastsave or routes
+    target = routes
     saved = (routes._load, target.begin_write, routes.operations.save_level,
              routes.view.build, target.render_template)
     routes._load = timed("scoped load (_load: sheet + columns + marks + raters)", routes._load)

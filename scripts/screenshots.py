@@ -23,8 +23,30 @@ SHOTS = [  # (file, user, path, full page)
     ("home-shenbao.png", "shenbao", "/", False),
     ("admin-users.png", "admin", "/admin/users", False),
     ("admin-calendar.png", "admin", "/admin/calendar/?year=2026", True),
+    ("batches-jigou.png", "jigou", "/batches/", False),
+    ("batch-live-jigou.png", "jigou", "/batches/{live_batch}", True),
+    ("sheet-live-dudao.png", "dudao", "/sheets/{live_sheet}", True),
+    ("sheet-final-sheng.png", "sheng", "/sheets/{final_sheet}", True),
     ("login.png", None, "/login", False),
 ]
+
+
+def demo_ids() -> dict[str, int]:
+    """The demo records the screenshots show (the ids depend on the seed order)."""
+    from sqlalchemy import select
+
+    from portal.batches.models import EvaluationBatch
+    from portal.extensions import db
+    from portal.sheets.models import EvaluationSheet
+
+    def first_sheet(batch_id: int) -> int:
+        return db.session.scalar(select(EvaluationSheet.id).where(
+            EvaluationSheet.batch_id == batch_id).order_by(EvaluationSheet.id))
+
+    batches = db.session.scalars(select(EvaluationBatch).order_by(EvaluationBatch.id)).all()
+    finished, live = batches[0], batches[1]
+    return {"live_batch": live.id, "live_sheet": first_sheet(live.id),
+            "final_sheet": first_sheet(finished.id)}
 
 
 def main(out_dir: Path) -> None:
@@ -36,6 +58,8 @@ def main(out_dir: Path) -> None:
 
     app = create_app()
     prepare_database(app)
+    with app.app_context():
+        ids = demo_ids()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -53,7 +77,7 @@ def main(out_dir: Path) -> None:
                 page.get_by_label("密码").fill("Demo@2026")
                 page.get_by_role("button", name="登录").click()
                 page.wait_for_load_state()
-            page.goto(base + path)
+            page.goto(base + path.format(**ids))
             page.screenshot(path=str(out_dir / name), full_page=full)
             context.close()
             print(out_dir / name)
