@@ -90,6 +90,7 @@ ACTION_LABELS = {
     "calendar.remove": "删除工作日历设置",
     "calendar.confirm_year": "确认全年工作日历",
     "card.deadline_recompute": "重算领取截止日期",
+    "card.issue": "发放证卡",
     "sheet.create": "生成评价表",
     "sheet.level": "评分",
     "sheet.submit": "提交评分",

@@ -6,10 +6,49 @@ from datetime import date
 from sqlalchemy import select
 
 from portal.audit.operations import record
-from portal.cards.models import Card
-from portal.cards.rules import COLLECTION_WORKDAYS
+from portal.cards.models import CARD_LEVELS, CARD_ORIGINS, Card
+from portal.cards.numbering import next_card_number
+from portal.cards.rules import COLLECTION_WORKDAYS, valid_until
 from portal.extensions import db
 from portal.workdays import WorkdayCalendar
+
+
+class CardError(ValueError):
+    """A card change that the rules forbid; the message is Chinese, for the user."""
+
+
+def issue_card(person, occupation, level: str, issued_on: date, *, origin: str,
+               actor_id: int | None, number: str | None = None,
+               collected_on: date | None = None) -> Card:
+    """Issue a card to ``person`` — the one way a card comes to exist (by hand, from training
+    results, from a renewal, from the old system's records).
+
+    Validity is three years from ``issued_on`` (:func:`portal.cards.rules.valid_until`); the
+    collection deadline is 60 working days after it, provisional while that reaches a year
+    whose calendar is not maintained. ``number`` defaults to the next free number of the issue
+    year (:func:`portal.cards.numbering.next_card_number`); an imported card keeps its old
+    number. ``collected_on`` is for imported cards already handed out. Audited as
+    ``card.issue``; the caller commits.
+    """
+    if level not in CARD_LEVELS:
+        raise CardError(f"证卡级别只能是 {'、'.join(CARD_LEVELS)}")
+    if origin not in CARD_ORIGINS:
+        raise CardError("未知的证卡来源")
+    deadline = WorkdayCalendar().deadline_after_workdays(issued_on, COLLECTION_WORKDAYS)
+    card = Card(
+        number=number or next_card_number(issued_on.year), person=person,
+        occupation=occupation, level=level, issued_on=issued_on,
+        valid_until=valid_until(issued_on), collection_deadline=deadline.day,
+        deadline_provisional=deadline.provisional, origin=origin,
+        collected_on=collected_on,
+    )
+    db.session.add(card)
+    record("card.issue", card, actor_id=actor_id,
+           after={"number": card.number, "person": person.name, "level": level,
+                  "occupation": occupation.name, "issued_on": issued_on,
+                  "valid_until": card.valid_until,
+                  "collection_deadline": card.collection_deadline, "origin": origin})
+    return card
 
 
 @dataclass(frozen=True)
