@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from portal import errors, pdf, security
 from portal.config import load_config
 from portal.extensions import csrf, db, login_manager, migrate
+from portal.ops import production, request_log
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -28,8 +29,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(Path(app.instance_path)))
     if test_config:
         app.config.from_mapping(test_config)
+    if app.config["PRODUCTION"]:
+        production.check(app.config, secret_from_environment=app.config["SECRET_KEY_FROM_ENV"])
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
 
+    request_log.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
@@ -125,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.calendar.routes import bp as calendar_bp
     from portal.catalogue.routes import bp as catalogue_bp
     from portal.home.routes import bp as home_bp
+    from portal.ops.health import bp as ops_bp
     from portal.orgs.routes import bp as orgs_bp
     from portal.people.routes import bp as people_bp
     from portal.sheets.import_routes import bp as sheet_imports_bp
@@ -133,7 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.users.routes import bp as users_bp
 
     for bp in (auth_bp, home_bp, users_bp, orgs_bp, catalogue_bp, calendar_bp, audit_bp,
-               uploads_bp, people_bp, batches_bp, sheets_bp, sheet_imports_bp):
+               uploads_bp, people_bp, batches_bp, sheets_bp, sheet_imports_bp, ops_bp):
         app.register_blueprint(bp)
 
 

@@ -19,7 +19,11 @@ def _secret_key(instance_path: Path) -> str:
 def load_config(instance_path: Path) -> dict:
     """Build the Flask config mapping. ``instance_path`` must exist."""
     upload_max_mb = int(os.environ.get("UPLOAD_MAX_MB", "10"))
+    production = os.environ.get("PORTAL_ENV", "").lower() == "production"
     return {
+        "PRODUCTION": production,
+        "SECRET_KEY_FROM_ENV": bool(os.environ.get("SECRET_KEY")),
+        "DEBUG": os.environ.get("FLASK_DEBUG") == "1",
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
         or f"sqlite:///{instance_path / 'portal.db'}",
@@ -35,7 +39,8 @@ def load_config(instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "SEED_DEMO": os.environ.get("SEED_DEMO", "1") == "1",
+        # The demo data is for trying the portal out: never by default in production.
+        "SEED_DEMO": os.environ.get("SEED_DEMO", "0" if production else "1") == "1",
         "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
 from portal.htmx import is_htmx
+from portal.ops.request_log import request_id
 
 MESSAGES = {
     400: ("请求无效", "提交的内容无法处理。请返回上一页检查后重试。"),
@@ -29,7 +30,8 @@ CSRF_MESSAGE = (
 
 def _render(code: int, title: str, message: str):
     template = "errors/_alert.html" if is_htmx() else "errors/error.html"
-    response = render_template(template, code=code, title=title, message=message)
+    response = render_template(template, code=code, title=title, message=message,
+                               request_id=request_id() if code >= 500 else None)
     headers = {}
     if is_htmx():
         headers = {"HX-Retarget": "#htmx-alert", "HX-Reswap": "innerHTML"}

@@ -24,6 +24,11 @@ def current_revisions() -> set[str]:
         return set(MigrationContext.configure(conn).get_current_heads())
 
 
+def head_revisions() -> set[str]:
+    """The revisions this release's migrations end at."""
+    return set(_script().get_heads())
+
+
 def upgrade_database() -> None:
     """Apply pending migrations. Migrations only add; they never drop data.
 
