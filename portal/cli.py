@@ -5,6 +5,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
+    from portal.ops import cli as ops_cli
+
+    ops_cli.register(app)
+
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Fill an empty database with the demo accounts and data."""
