@@ -22,7 +22,7 @@ run: $(VENV)/.installed
 	$(BIN)/python app.py
 
 test: $(VENV)/.installed-test
-	sh scripts/ensure-chromium.sh
+	sh scripts/ensure-test-tools.sh
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

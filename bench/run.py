@@ -619,7 +619,7 @@ def main(argv=None) -> int:
         if kind not in SERVERS:
             raise SystemExit(f"unknown server {kind!r}; choose from {', '.join(SERVERS)}")
         if kind.startswith("gunicorn") and not gunicorn_available():
-            raise SystemExit("gunicorn is not installed: pip install -e '.[bench]'")
+            raise SystemExit("gunicorn is not installed: pip install -e .")
     data = load_bench_data(args.database_url)
     try:
         load1 = os.getloadavg()[0]

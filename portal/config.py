@@ -29,6 +29,9 @@ def load_config(instance_path: Path) -> dict:
         or f"sqlite:///{instance_path / 'portal.db'}",
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(instance_path / "uploads"),
         "UPLOAD_MAX_MB": upload_max_mb,
+        # How many reverse proxies stand in front (nginx: 1). Only then are X-Forwarded-*
+        # headers believed, and only that many hops of them (werkzeug ProxyFix).
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "BACKUP_DIR": os.environ.get("BACKUP_DIR") or str(instance_path / "backups"),
         # A little headroom over the file limit for the multipart envelope and form fields;
         # the upload service itself enforces the exact per-file limit with a form error.

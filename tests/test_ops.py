@@ -143,3 +143,30 @@ def test_production_mode_refuses_an_unsafe_secret_or_debug(monkeypatch, tmp_path
             create_app()
     else:
         assert create_app().config["SEED_DEMO"] is False  # no demo unless asked
+
+
+def _remote_addr_app(app, proxy_count):
+    other = create_app({**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI",
+                                                     "UPLOAD_FOLDER", "SECRET_KEY")},
+                        "SEED_DEMO": False, "PROXY_COUNT": proxy_count})
+
+    @other.get("/__addr")
+    def addr():
+        from flask import request
+
+        return f"{request.remote_addr} {request.scheme}"
+
+    return other
+
+
+@pytest.mark.parametrize("proxy_count, expected", [(0, "127.0.0.1 http"),
+                                                   (1, "203.0.113.9 https")])
+def test_forwarded_headers_are_believed_only_behind_a_configured_proxy(app, proxy_count,
+                                                                       expected):
+    other = _remote_addr_app(app, proxy_count)
+    response = other.test_client().get("/__addr", headers={
+        "X-Forwarded-For": "198.51.100.1, 203.0.113.9", "X-Forwarded-Proto": "https"})
+    assert response.get_data(as_text=True) == expected
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
