@@ -47,7 +47,7 @@ def wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, OSError):
@@ -69,7 +69,7 @@ def two_servers(app, tmp_path):
             port = free_port()
             log = tmp_path / f"server{n}.log"
             logs.append(log.open("wb"))
-            procs.append(subprocess.Popen(  # noqa: S603
+            procs.append(subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-w", "1", "-k", "sync",
                  "-b", f"127.0.0.1:{port}", "app:app"],
                 cwd=ROOT, env=env, stdout=logs[-1], stderr=subprocess.STDOUT))
@@ -196,10 +196,10 @@ http {{
 }}
 """
     (tmp_path / "nginx.conf").write_text(main, encoding="utf-8")
-    check = subprocess.run([NGINX, "-t", "-c", str(tmp_path / "nginx.conf")],  # noqa: S603
+    check = subprocess.run([NGINX, "-t", "-c", str(tmp_path / "nginx.conf")],
                            capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stderr
-    nginx = subprocess.Popen([NGINX, "-c", str(tmp_path / "nginx.conf"),  # noqa: S603
+    nginx = subprocess.Popen([NGINX, "-c", str(tmp_path / "nginx.conf"),
                               "-g", "daemon off;"], stderr=subprocess.DEVNULL)
     try:
         front = f"http://127.0.0.1:{listen}"
