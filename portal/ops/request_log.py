@@ -55,6 +55,7 @@ def init_app(app: Flask) -> None:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
         log.addHandler(handler)
+        log.propagate = False  # not again through Flask's handler on the "portal" logger
     log.setLevel(logging.INFO)
 
     @app.before_request
