@@ -8,13 +8,22 @@ from portal.applications.rules import (
     BANNED_REASON,
     CARD_LEVELS,
     EXAMINER,
+    FINAL_STAGES,
+    HOLDERS,
     QUALIFICATION_LEVELS,
     SENIOR_EXAMINER,
+    TRANSITIONS,
+    Action,
+    Capacity,
+    IllegalTransition,
     QualificationLevel,
+    Stage,
     TitleLevel,
+    allowed_actions,
     can_evaluate,
     eligibility_for_examiner,
     eligibility_for_senior,
+    next_stage,
 )
 
 Q = QualificationLevel
@@ -205,3 +214,56 @@ def test_senior_reasons_list_every_failure():
     assert verdict.failures[0] == BANNED_REASON
     assert any("一级/高级技师国家职业资格" in failure for failure in verdict.failures)
     assert any("考评员证卡" in failure for failure in verdict.failures)
+
+
+# --- the workflow --------------------------------------------------------------------------------
+
+def test_the_city_happy_path_through_the_table():
+    stage = Stage.DRAFT
+    for action, who in [(Action.SUBMIT, Capacity.APPLICANT), (Action.RECOMMEND, Capacity.UNIT),
+                        (Action.APPROVE, Capacity.INITIAL_REVIEWER),
+                        (Action.SEND_TO_PROVINCE, Capacity.INITIAL_REVIEWER),
+                        (Action.APPROVE, Capacity.PROVINCE), (Action.ATTEND, Capacity.PROVINCE),
+                        (Action.PASS, Capacity.PROVINCE)]:
+        assert action in allowed_actions(stage, {who})
+        stage = next_stage(stage, action, {who})
+    assert stage is Stage.CERTIFIED and stage.final
+
+
+def test_return_and_resubmit_go_back_to_whoever_returned_it():
+    assert next_stage(Stage.UNIT_REVIEW, Action.RETURN, {"unit"}) is Stage.RETURNED_BY_UNIT
+    assert next_stage(Stage.RETURNED_BY_UNIT, Action.SUBMIT, {"applicant"}) is Stage.UNIT_REVIEW
+    assert next_stage(Stage.INITIAL_REVIEW, Action.RETURN,
+                      {"initial_reviewer"}) is Stage.RETURNED_BY_REVIEWER
+    assert next_stage(Stage.RETURNED_BY_REVIEWER, Action.SUBMIT,
+                      {"applicant"}) is Stage.INITIAL_REVIEW
+    assert next_stage(Stage.PROVINCE_REVIEW, Action.RETURN, {"province"}) is Stage.INITIAL_REVIEW
+
+
+@pytest.mark.parametrize("stage", list(Stage))
+@pytest.mark.parametrize("capacity", list(Capacity))
+@pytest.mark.parametrize("action", list(Action))
+def test_every_move_not_in_the_table_is_refused_with_a_chinese_message(stage, capacity, action):
+    rule = TRANSITIONS.get((stage, action))
+    if rule and capacity in rule[0]:
+        assert next_stage(stage, action, {capacity}) is rule[1]
+        assert action in allowed_actions(stage, {capacity})
+    else:
+        with pytest.raises(IllegalTransition, match="不能|只能由"):
+            next_stage(stage, action, {capacity})
+        assert action not in allowed_actions(stage, {capacity})
+
+
+def test_final_stages_have_no_way_out_and_every_other_stage_has_a_holder():
+    for stage in Stage:
+        if stage in FINAL_STAGES:
+            assert not any(allowed_actions(stage, set(Capacity))) and stage not in HOLDERS
+        else:
+            assert stage in HOLDERS and allowed_actions(stage, set(Capacity))
+
+
+def test_refusal_messages_name_the_stage_or_who_may():
+    with pytest.raises(IllegalTransition, match="申报处于“考核合格，已发证”，不能“退回修改”"):
+        next_stage(Stage.CERTIFIED, Action.RETURN, {"province"})
+    with pytest.raises(IllegalTransition, match="“推荐”只能由申报单位操作"):
+        next_stage(Stage.UNIT_REVIEW, Action.RECOMMEND, {"applicant", "province"})

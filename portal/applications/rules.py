@@ -8,14 +8,26 @@ Notice §二(一)3: "申报考评员必须具有相应职业（工种）高级�
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 from portal.timeutil import cn_date
 
 __all__ = [
     "BANNED_REASON",
+    "CANNED_REASONS",
+    "COMMENT_REQUIRED",
+    "FINAL_STAGES",
+    "HOLDERS",
+    "TRANSITIONS",
+    "Action",
+    "Capacity",
+    "IllegalTransition",
+    "Stage",
+    "allowed_actions",
+    "next_stage",
     "CARD_LEVELS",
     "EXAMINER",
     "MIN_EVALUATION_DAYS",
@@ -292,3 +304,212 @@ def eligibility_for_senior(
         )
     )
     return Eligibility.from_checks(checks)
+
+
+# --------------------------------------------------------------------------- the workflow
+#
+# Notice §二(二)–(五): application → unit recommendation → initial review (the city centre, or
+# the provincial-direct institution for 四川省) → summary table → provincial re-review →
+# training → assessment → card. Every move of an application is one row of
+# :data:`TRANSITIONS`; nothing else changes a stage.
+
+
+class Stage(StrEnum):
+    """Where an application is."""
+
+    DRAFT = "draft"
+    UNIT_REVIEW = "unit_review"
+    RETURNED_BY_UNIT = "returned_by_unit"
+    INITIAL_REVIEW = "initial_review"
+    RETURNED_BY_REVIEWER = "returned_by_reviewer"
+    INITIAL_APPROVED = "initial_approved"
+    PROVINCE_REVIEW = "province_review"
+    TRAINING = "training"
+    ASSESSMENT = "assessment"
+    CERTIFIED = "certified"
+    FAILED = "failed"
+    ABSENT = "absent"
+    REJECTED = "rejected"
+    UNIT_DECLINED = "unit_declined"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return _STAGE_LABELS[self]
+
+    @property
+    def final(self) -> bool:
+        return self in FINAL_STAGES
+
+
+_STAGE_LABELS = {
+    Stage.DRAFT: "草稿（未提交）",
+    Stage.UNIT_REVIEW: "待申报单位推荐",
+    Stage.RETURNED_BY_UNIT: "申报单位退回修改",
+    Stage.INITIAL_REVIEW: "待初审",
+    Stage.RETURNED_BY_REVIEWER: "初审退回修改",
+    Stage.INITIAL_APPROVED: "初审通过，待报送省职鉴中心",
+    Stage.PROVINCE_REVIEW: "待省职鉴中心复审",
+    Stage.TRAINING: "复审通过，待参加培训",
+    Stage.ASSESSMENT: "已参加培训，待考核",
+    Stage.CERTIFIED: "考核合格，已发证",
+    Stage.FAILED: "考核不合格",
+    Stage.ABSENT: "未参加培训",
+    Stage.REJECTED: "初审不通过",
+    Stage.UNIT_DECLINED: "申报单位不予推荐",
+    Stage.WITHDRAWN: "已撤回",
+}
+
+FINAL_STAGES = frozenset({Stage.CERTIFIED, Stage.FAILED, Stage.ABSENT, Stage.REJECTED,
+                          Stage.UNIT_DECLINED, Stage.WITHDRAWN})
+
+
+class Capacity(StrEnum):
+    """In which capacity a user acts on one application. The caller works it out from the user
+    and the application (the applicant themself; a clerk of the recommending unit; the city
+    centre of the application's region, or the provincial-direct institution the application
+    is addressed to when the region is 四川省; the province)."""
+
+    APPLICANT = "applicant"
+    UNIT = "unit"
+    INITIAL_REVIEWER = "initial_reviewer"
+    PROVINCE = "province"
+
+    @property
+    def label(self) -> str:
+        return _CAPACITY_LABELS[self]
+
+
+_CAPACITY_LABELS = {
+    Capacity.APPLICANT: "申报人",
+    Capacity.UNIT: "申报单位",
+    Capacity.INITIAL_REVIEWER: "初审单位",
+    Capacity.PROVINCE: "省职鉴中心",
+}
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    WITHDRAW = "withdraw"
+    RECOMMEND = "recommend"
+    DECLINE = "decline"
+    RETURN = "return"
+    APPROVE = "approve"
+    REJECT = "reject"
+    SEND_TO_PROVINCE = "send_to_province"
+    ATTEND = "attend"
+    ABSENT = "absent"
+    PASS = "pass"  # noqa: S105 - the assessment result, not a password
+    FAIL = "fail"
+
+    @property
+    def label(self) -> str:
+        return _ACTION_LABELS[self]
+
+
+_ACTION_LABELS = {
+    Action.SUBMIT: "提交",
+    Action.WITHDRAW: "撤回申报",
+    Action.RECOMMEND: "推荐",
+    Action.DECLINE: "不予推荐",
+    Action.RETURN: "退回修改",
+    Action.APPROVE: "通过",
+    Action.REJECT: "不通过",
+    Action.SEND_TO_PROVINCE: "随汇总表报送省职鉴中心",
+    Action.ATTEND: "记录已参加培训",
+    Action.ABSENT: "记录未参加培训",
+    Action.PASS: "考核合格",
+    Action.FAIL: "考核不合格",
+}
+
+#: Actions that must carry a comment (the reason the applicant or the reviewer below reads).
+COMMENT_REQUIRED = frozenset({Action.DECLINE, Action.RETURN, Action.REJECT})
+
+_WITHDRAWABLE = (Stage.DRAFT, Stage.UNIT_REVIEW, Stage.RETURNED_BY_UNIT, Stage.INITIAL_REVIEW,
+                 Stage.RETURNED_BY_REVIEWER)
+
+#: (stage, action) → (who may, the stage it leads to). The whole workflow; nothing else moves
+#: an application. A province "return" sends it back to the initial reviewer, who may correct
+#: it with the applicant and approve it again; it then goes to the province with a new
+#: summary table.
+TRANSITIONS: dict[tuple[Stage, Action], tuple[frozenset[Capacity], Stage]] = {
+    (Stage.DRAFT, Action.SUBMIT): (frozenset({Capacity.APPLICANT}), Stage.UNIT_REVIEW),
+    (Stage.UNIT_REVIEW, Action.RECOMMEND): (frozenset({Capacity.UNIT}), Stage.INITIAL_REVIEW),
+    (Stage.UNIT_REVIEW, Action.DECLINE): (frozenset({Capacity.UNIT}), Stage.UNIT_DECLINED),
+    (Stage.UNIT_REVIEW, Action.RETURN): (frozenset({Capacity.UNIT}), Stage.RETURNED_BY_UNIT),
+    (Stage.RETURNED_BY_UNIT, Action.SUBMIT): (frozenset({Capacity.APPLICANT}),
+                                              Stage.UNIT_REVIEW),
+    (Stage.INITIAL_REVIEW, Action.APPROVE): (frozenset({Capacity.INITIAL_REVIEWER}),
+                                             Stage.INITIAL_APPROVED),
+    (Stage.INITIAL_REVIEW, Action.RETURN): (frozenset({Capacity.INITIAL_REVIEWER}),
+                                            Stage.RETURNED_BY_REVIEWER),
+    (Stage.INITIAL_REVIEW, Action.REJECT): (frozenset({Capacity.INITIAL_REVIEWER}),
+                                            Stage.REJECTED),
+    (Stage.RETURNED_BY_REVIEWER, Action.SUBMIT): (frozenset({Capacity.APPLICANT}),
+                                                  Stage.INITIAL_REVIEW),
+    (Stage.INITIAL_APPROVED, Action.RETURN): (frozenset({Capacity.INITIAL_REVIEWER}),
+                                              Stage.RETURNED_BY_REVIEWER),
+    (Stage.INITIAL_APPROVED, Action.SEND_TO_PROVINCE): (frozenset({Capacity.INITIAL_REVIEWER}),
+                                                        Stage.PROVINCE_REVIEW),
+    (Stage.PROVINCE_REVIEW, Action.APPROVE): (frozenset({Capacity.PROVINCE}), Stage.TRAINING),
+    (Stage.PROVINCE_REVIEW, Action.RETURN): (frozenset({Capacity.PROVINCE}),
+                                             Stage.INITIAL_REVIEW),
+    (Stage.TRAINING, Action.ATTEND): (frozenset({Capacity.PROVINCE}), Stage.ASSESSMENT),
+    (Stage.TRAINING, Action.ABSENT): (frozenset({Capacity.PROVINCE}), Stage.ABSENT),
+    (Stage.ASSESSMENT, Action.PASS): (frozenset({Capacity.PROVINCE}), Stage.CERTIFIED),
+    (Stage.ASSESSMENT, Action.FAIL): (frozenset({Capacity.PROVINCE}), Stage.FAILED),
+    **{(stage, Action.WITHDRAW): (frozenset({Capacity.APPLICANT}), Stage.WITHDRAWN)
+       for stage in _WITHDRAWABLE},
+}
+
+#: Who holds an application at each stage that is not final (for "which office holds it now").
+HOLDERS: dict[Stage, Capacity] = {
+    Stage.DRAFT: Capacity.APPLICANT,
+    Stage.UNIT_REVIEW: Capacity.UNIT,
+    Stage.RETURNED_BY_UNIT: Capacity.APPLICANT,
+    Stage.INITIAL_REVIEW: Capacity.INITIAL_REVIEWER,
+    Stage.RETURNED_BY_REVIEWER: Capacity.APPLICANT,
+    Stage.INITIAL_APPROVED: Capacity.INITIAL_REVIEWER,
+    Stage.PROVINCE_REVIEW: Capacity.PROVINCE,
+    Stage.TRAINING: Capacity.PROVINCE,
+    Stage.ASSESSMENT: Capacity.PROVINCE,
+}
+
+#: Reasons an initial reviewer (or the province) may pick when returning or rejecting; free
+#: text is added to them.
+CANNED_REASONS: tuple[str, ...] = (
+    "身份证复印件不清晰或与填报信息不符",
+    "职业资格证书或职称证书复印件不清晰或与填报信息不符",
+    "照片不符合要求",
+    "申报表未签字或未加盖单位公章",
+    "申报职业（工种）与所持职业资格不对应",
+    "不符合申报条件",
+    "填报信息有误，请按审核意见修改",
+)
+
+
+class IllegalTransition(ValueError):
+    """A move the workflow does not allow; ``str()`` is a Chinese message for the user."""
+
+
+def allowed_actions(stage: Stage | str, capacities: Iterable[Capacity | str]) -> list[Action]:
+    """The actions a user acting in ``capacities`` may take on an application at ``stage``,
+    in the order of :class:`Action`."""
+    stage = Stage(stage)
+    held = {Capacity(c) for c in capacities}
+    return [action for action in Action
+            if (rule := TRANSITIONS.get((stage, action))) and rule[0] & held]
+
+
+def next_stage(stage: Stage | str, action: Action | str,
+               capacities: Iterable[Capacity | str]) -> Stage:
+    """The stage ``action`` leads to, or :class:`IllegalTransition` explaining why not."""
+    stage, action = Stage(stage), Action(action)
+    rule = TRANSITIONS.get((stage, action))
+    if rule is None:
+        raise IllegalTransition(f"申报处于“{stage.label}”，不能“{action.label}”。")
+    who, target = rule
+    if not who & {Capacity(c) for c in capacities}:
+        names = "、".join(c.label for c in Capacity if c in who)
+        raise IllegalTransition(f"“{action.label}”只能由{names}操作。")
+    return target
