@@ -29,6 +29,7 @@ from __future__ import annotations
 import calendar as _calendar
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 import chinese_calendar
@@ -98,9 +99,16 @@ def _check_count(n: int) -> int:
     return n
 
 
+@lru_cache(maxsize=65_536)
 def _package_is_workday(day: date) -> bool | None:
     """The ``chinesecalendar`` answer for ``day``, or None when the package has no data for
-    its year (the package signals that with NotImplementedError)."""
+    its year (the package signals that with NotImplementedError).
+
+    Memoised: the answer is a constant of the installed package, and the package's own check
+    costs ~16 µs a call (it takes ``min``/``max`` over all its holidays each time), which made
+    one 60-working-day deadline cost ~3 ms — 30 s for an import of 10,000 cards
+    (bench/README.md, issue 5). Admin overrides are applied above this, never cached.
+    """
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:

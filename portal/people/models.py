@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.catalogue.models import Region
@@ -22,7 +22,12 @@ class Person(db.Model):
     """
 
     __tablename__ = "person"
-    __table_args__ = (CheckConstraint("gender IN ('男','女')", name="gender_known"),)
+    __table_args__ = (
+        CheckConstraint("gender IN ('男','女')", name="gender_known"),
+        # A city centre or a unit searching its own people by name prefix (the registry).
+        Index("ix_person_region_id_name", "region_id", "name"),
+        Index("ix_person_organisation_id_name", "organisation_id", "name"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), index=True)

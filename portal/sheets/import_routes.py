@@ -33,6 +33,7 @@ from portal.sheets.models import RATER_LABELS, RATER_ROLES, EvaluationSheet
 from portal.sheets.rules import SaveOutcome
 from portal.timeutil import cn_date
 from portal.xlsx import build_xlsx, xlsx_response
+from portal.xlsx_read import read_upload
 
 bp = Blueprint("sheet_imports", __name__, url_prefix="/sheets/batch")
 
@@ -145,7 +146,7 @@ def preview(batch_id: int):
         return _page(batch, 422, form=form)
     file: FileStorage = form.workbook.data
     try:
-        data = _read_upload(file)
+        data = read_upload(file, current_app.config["UPLOAD_MAX_MB"])
         rows = imports.read_workbook(data)
         if not rows:
             raise imports.ImportFileError("文件中没有评分记录行。请在模板表头下方逐行填写后再上传")
@@ -207,17 +208,6 @@ def _import_column(change: imports.PlannedChange, payload: dict) -> None:
         "total": column.total, "row": change.row, "overwrote_items": list(change.overwrites),
         "file_name": payload["name"], "file_sha256": payload["sha256"],
     })
-
-
-def _read_upload(file: FileStorage) -> bytes:
-    """The uploaded bytes, read in memory up to the upload size limit (nothing is stored)."""
-    max_mb = current_app.config["UPLOAD_MAX_MB"]
-    data = file.stream.read(max_mb * 1024 * 1024 + 1)
-    if not data:
-        raise imports.ImportFileError("文件为空，请重新选择")
-    if len(data) > max_mb * 1024 * 1024:
-        raise imports.ImportFileError(f"文件超过 {max_mb} MB 的大小上限，请分开上传")
-    return data
 
 
 def _serializer() -> URLSafeSerializer:

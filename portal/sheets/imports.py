@@ -14,14 +14,18 @@ the same file twice changes nothing the second time.
 
 from __future__ import annotations
 
-import io
-import unicodedata
-import warnings
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
+
+# Re-exported: the reading helpers every import shares live in portal.xlsx_read.
+from portal.xlsx_read import (  # noqa: F401
+    MAX_UNPACKED_BYTES,
+    XLSX_MAGIC,
+    ImportFileError,
+    read_first_sheet,
+    text_of,
+)
 
 ITEM_COUNT = 15
 LEVELS = ("A", "B", "C", "D")
@@ -33,9 +37,6 @@ MAX_COLUMNS = 40
 HEADER_SEARCH_ROWS = 30
 #: Rows read below the header at most (data, blank rows, the footer).
 MAX_SCAN_ROWS = 5000
-#: Most bytes the workbook's parts may unpack to (a filled template is well under 1 MB):
-#: a small upload must not unpack into gigabytes of XML.
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 
 #: The role column's texts (as :data:`portal.sheets.models.RATER_LABELS`, kept here so this
 #: module stays free of the database layer; a test checks they agree).
@@ -46,8 +47,6 @@ ROLE_BY_LABEL = {"质量督导员": "supervisor", "评价机构考场负责人":
 H_BATCH, H_CARD, H_NAME, H_ROLE, H_RATER = "考评批次", "证卡编号", "考评员姓名", "评分人角色", "评分人"
 ITEM_HEADERS = tuple(f"第{n}项" for n in range(1, ITEM_COUNT + 1))
 HEADERS = (H_BATCH, H_CARD, H_NAME, H_ROLE, H_RATER, *ITEM_HEADERS)
-
-XLSX_MAGIC = b"PK\x03\x04"
 
 # Row statuses.
 IMPORT, UNCHANGED, ERROR = "import", "unchanged", "error"
@@ -64,29 +63,7 @@ E_INCOMPLETE = "15 项未填全"
 E_LEVEL = "等级只能是 A、B、C、D"
 
 
-class ImportFileError(ValueError):
-    """The uploaded file cannot be read as the template; ``str(exc)`` is Chinese, for the
-    upload field."""
-
-
 # --- reading --------------------------------------------------------------------------------
-def text_of(value: Any) -> str:
-    """A cell as plain text: NFKC-normalised (full-width ``Ａ`` and ``－`` become ``A`` and
-    ``-``) and stripped. A whole number typed into a cell reads as its digits (``12.0`` →
-    ``"12"``), a date as ``YYYY-MM-DD``; nothing is ever evaluated."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    elif isinstance(value, datetime):
-        value = value.date() if value.time() == datetime.min.time() else value
-    if isinstance(value, date):
-        value = value.isoformat()
-    return unicodedata.normalize("NFKC", str(value)).strip()
-
-
 def level_of(value: Any) -> str:
     """A level cell as text: ``" ａ "`` → ``"A"``. Whether it is a level is :func:`validate`'s
     question."""
@@ -174,38 +151,11 @@ def rows_from_table(table: Iterable[Sequence[Any]]) -> list[ParsedRow]:
 def read_workbook(data: bytes) -> list[ParsedRow]:
     """The data rows of the first worksheet of an XLSX file given as bytes.
 
-    The file must be a real XLSX (a zip that openpyxl opens as a workbook); it is read in
-    read-only mode with cached values only (``data_only``), so a formula is never evaluated —
-    a formula cell reads as the value the spreadsheet last showed. Raises
-    :class:`ImportFileError` with a Chinese message for anything else.
+    The file must be a real XLSX; formulas are never evaluated
+    (:func:`portal.xlsx_read.read_first_sheet`). Raises :class:`ImportFileError` with a
+    Chinese message for anything else.
     """
-    from openpyxl import load_workbook
-
-    not_xlsx = ImportFileError("只接受 XLSX 格式的 Excel 文件（.xlsx）；此文件的内容不是有效的 "
-                               "XLSX。请使用本页下载的模板，填好后另存为 .xlsx 再上传")
-    if not data.startswith(XLSX_MAGIC):
-        raise not_xlsx
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise not_xlsx from exc
-    if unpacked > MAX_UNPACKED_BYTES:  # zipfile never unpacks a part beyond its stated size
-        raise ImportFileError("文件解压后过大，不像是填好的录入模板。请使用本页下载的模板")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns on harmless oddities of other tools
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                sheet = workbook.worksheets[0]
-                table = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-                return rows_from_table(table)
-            finally:
-                workbook.close()
-    except ImportFileError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any parser failure means "not a real workbook"
-        raise not_xlsx from exc
+    return read_first_sheet(data, rows_from_table, max_columns=MAX_COLUMNS)
 
 
 # --- judging --------------------------------------------------------------------------------
