@@ -80,6 +80,8 @@ def _sqlite_begin(conn) -> None:
 
 def _register_models() -> None:
     """Import every model module so metadata (and Alembic) knows every table."""
+    from portal import ratelimit as _ratelimit  # noqa: F401
+    from portal.applications import models as _applications  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.batches import models as _batches  # noqa: F401
@@ -127,23 +129,38 @@ def _init_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.applications.apply_routes import bp as apply_bp
+    from portal.applications.review_routes import bp as applications_bp
     from portal.audit.routes import bp as audit_bp
     from portal.auth.routes import bp as auth_bp
     from portal.batches.routes import bp as batches_bp
     from portal.calendar.routes import bp as calendar_bp
+    from portal.card_import.routes import bp as card_import_bp
+    from portal.cardcheck.routes import bp as cardcheck_bp
+    from portal.cards.routes import bp as cards_bp
     from portal.catalogue.routes import bp as catalogue_bp
     from portal.home.routes import bp as home_bp
     from portal.ops.health import bp as ops_bp
     from portal.orgs.routes import bp as orgs_bp
     from portal.people.routes import bp as people_bp
+    from portal.registry.routes import bp as registry_bp
     from portal.sheets.import_routes import bp as sheet_imports_bp
     from portal.sheets.routes import bp as sheets_bp
+    from portal.training.result_import_routes import bp as training_results_bp
+    from portal.training.routes import bp as training_bp
+    from portal.training.session_routes import bp as training_sessions_bp
     from portal.uploads.routes import bp as uploads_bp
     from portal.users.routes import bp as users_bp
 
     for bp in (auth_bp, home_bp, users_bp, orgs_bp, catalogue_bp, calendar_bp, audit_bp,
-               uploads_bp, people_bp, batches_bp, sheets_bp, sheet_imports_bp, ops_bp):
+               uploads_bp, people_bp, batches_bp, sheets_bp, sheet_imports_bp, ops_bp,
+               cards_bp, card_import_bp, cardcheck_bp, training_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(registry_bp)
+    app.register_blueprint(training_sessions_bp)
+    app.register_blueprint(training_results_bp)
+    app.register_blueprint(applications_bp)
+    app.register_blueprint(apply_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -53,3 +53,7 @@ def register(app: Flask) -> None:
 
         upgrade_database()
         click.echo("数据库已是最新版本")
+
+    from portal.cards.cli import cards_cli
+
+    app.cli.add_command(cards_cli)

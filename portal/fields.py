@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from wtforms import IntegerField, SelectField, SelectMultipleField, widgets
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
 
 INVALID_CHOICE = "请从列表中选择"
@@ -53,3 +53,17 @@ class IntField(IntegerField):
         except ValueError as exc:
             self.data = None
             raise ValueError("请填写整数") from exc
+
+
+class CnDateField(DateField):
+    """A date field (a native date picker on tablets) whose parse error is Chinese."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"type": "date"})
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError("请填写有效日期，如 2026-06-10") from exc

@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 from flask import abort
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
+from portal.applications.models import Application, ApplicationStep, SummaryTable
+from portal.applications.rules import Stage
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.batches.models import EvaluationBatch
@@ -99,7 +101,46 @@ def _sheets(user: User) -> ColumnElement[bool]:
     return _any(conds)
 
 
+def _applications(user: User) -> ColumnElement[bool]:
+    """The applicant's own; once submitted, the recommending unit's (which, for 四川省, is the
+    provincial-direct institution doing the initial review), those of the city centre's city,
+    and all for the province."""
+    if user.has_role(Role.ADMIN):
+        return true()
+    conds = []
+    if user.person_id:
+        conds.append(Application.person_id == user.person_id)
+    submitted = Application.stage != Stage.DRAFT.value
+    if user.has_role(Role.PROVINCE):
+        conds.append(submitted)
+    if user.has_role(Role.CITY) and user.region_id:
+        conds.append(and_(submitted, Application.region_id == user.region_id))
+    if user.has_role(Role.UNIT) and user.organisation_id:
+        conds.append(and_(submitted, Application.unit_id == user.organisation_id))
+    return _any(conds)
+
+
+def _steps(user: User) -> ColumnElement[bool]:
+    return ApplicationStep.application_id.in_(select(Application.id).where(_applications(user)))
+
+
+def _summary_tables(user: User) -> ColumnElement[bool]:
+    """The reviewing office's own tables; all of them for the province."""
+    if user.has_role(Role.ADMIN, Role.PROVINCE):
+        return true()
+    conds = []
+    if user.has_role(Role.CITY) and user.region_id:
+        conds.append(and_(SummaryTable.region_id == user.region_id,
+                          SummaryTable.reviewer_org_id.is_(None)))
+    if user.has_role(Role.UNIT) and user.organisation_id:
+        conds.append(SummaryTable.reviewer_org_id == user.organisation_id)
+    return _any(conds)
+
+
 _PREDICATES: dict[type, Predicate] = {
+    Application: _applications,
+    ApplicationStep: _steps,
+    SummaryTable: _summary_tables,
     Organisation: _orgs,
     User: _users,
     Person: _people,

@@ -170,3 +170,27 @@ def test_forwarded_headers_are_believed_only_behind_a_configured_proxy(app, prox
     with other.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_daily_jobs_run_from_one_command_and_twice_is_harmless(app):
+    from datetime import date, timedelta
+
+    from factories import create_card, create_person
+    from sqlalchemy import select
+
+    from portal.cards.models import Card
+    from portal.timeutil import local_today
+
+    card = create_card(create_person("逾期未领", seq=71), issued_on=date(2025, 3, 3))
+    card.collected_on = None
+    card.collection_deadline = local_today() - timedelta(days=5)
+    card.deadline_provisional = False
+    db.session.commit()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["jobs", "daily"])
+    assert first.exit_code == 0, first.output
+    assert "[完成] 证卡清理" in first.output and "作废逾期未领取的证卡 1 张" in first.output
+    second = runner.invoke(args=["jobs", "daily"])
+    assert second.exit_code == 0 and "作废逾期未领取的证卡 0 张" in second.output
+    voided = db.session.scalars(select(Card.voided_on)).one()
+    assert voided == card.collection_deadline + timedelta(days=1)

@@ -2,28 +2,14 @@
 warning confirmations), record an answer, judge a refusal, declare a recusal."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import NumberRange, ValidationError
 from wtforms.widgets import HiddenInput
 
 from portal.auth.roles import Role
 from portal.batches import queries, rules
-from portal.fields import IntField, MultiCheckboxField, Select, choices, int_or_none
+from portal.fields import CnDateField, IntField, MultiCheckboxField, Select, choices, int_or_none
 from portal.forms import input_required, max_len, optional, required
-
-
-class CnDateField(DateField):
-    """A date field (a native date picker on tablets) whose parse error is Chinese."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {"type": "date"})
-        super().__init__(label, validators, **kwargs)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError("请填写有效日期，如 2026-06-10") from exc
 
 
 class BatchForm(FlaskForm):

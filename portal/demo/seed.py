@@ -13,6 +13,7 @@ from portal.cards.numbering import format_card_number
 from portal.cards.rules import COLLECTION_WORKDAYS, valid_until
 from portal.catalogue.models import Occupation, Region
 from portal.demo.batches import seed_batches
+from portal.demo.qualification import seed_qualification
 from portal.demo.reference import CITIES, OCCUPATIONS, PROVINCE
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgType
@@ -114,10 +115,11 @@ def seed_demo(examiners: int = 360, seed: int = 2026) -> dict[str, int]:
     db.session.add_all(users)
     db.session.flush()
     sheets = seed_batches(rng, today, orgs, occupations, users)
+    applications = seed_qualification(rng, today, orgs, occupations, regions, users, people)
     counts = {
         "regions": len(regions), "occupations": len(occupations), "organisations": len(orgs),
         "users": len(users), "people": len(people), "cards": len(cards),
-        "sheets": sheets,
+        "sheets": sheets, "applications": applications,
     }
     record("demo.seed", None, entity_type="system", entity_id="demo", after=counts)
     db.session.commit()

@@ -9,6 +9,7 @@ from portal.auth.models import LoginAttempt, User
 from portal.auth.roles import Role
 from portal.batches.models import EvaluationBatch
 from portal.cards.models import Card
+from portal.cards.operations import sweep_if_due
 from portal.cards.queries import cards_in_status, status_by_region, status_counts
 from portal.cards.rules import CardStatus
 from portal.catalogue.models import Occupation
@@ -30,6 +31,7 @@ def _count(model, *where) -> int:
 def index():
     user = current_user._get_current_object()
     today = local_today()
+    sweep_if_due(today)  # the home page lists cards: never show an overdue one as 待领取
     ctx: dict = {"today": today, "CardStatus": CardStatus}
     if user.has_role(Role.ADMIN):
         ctx["admin"] = {

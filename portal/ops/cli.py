@@ -28,6 +28,23 @@ def register(app: Flask) -> None:
         for old in backup.prune(target, keep):
             click.echo(f"已删除旧备份 {old}")
 
+    @app.cli.group("jobs")
+    def jobs_group():
+        """Scheduled jobs (run daily from cron or a systemd timer)."""
+
+    @jobs_group.command("daily")
+    def daily_command():
+        """Run every daily job for today; safe to run twice. Exit status 1 if one failed."""
+        from portal.ops.jobs import run_daily
+        from portal.timeutil import local_today
+
+        failed = False
+        for job, summary, ok in run_daily(local_today()):
+            click.echo(f"[{'完成' if ok else '失败'}] {job.label}：{summary}", err=not ok)
+            failed = failed or not ok
+        if failed:
+            raise click.exceptions.Exit(1)
+
     @app.cli.command("restore")
     @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
     def restore_command(folder: Path):

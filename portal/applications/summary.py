@@ -1,0 +1,385 @@
+"""Summary tables (汇总表, Attachment 2): the initial reviewer's list of the applications it
+approved, sent to the province with its stamped scan (notice §二(三)2–4). The caller commits.
+
+Life of a table:
+
+1. the initial reviewer — a city centre for its city, or a provincial-direct institution for
+   the 四川省 applications addressed to it — creates it from its approved applications of one
+   plan that are on no table yet (:func:`create_table`);
+2. prints it (PDF, XLSX; full ID numbers, it is an official submission), has it stamped and
+   uploads the scan (:func:`attach_scan`);
+3. sends it (:func:`send`): every application on it moves to the province's re-review
+   through :func:`portal.applications.operations.apply_action`, and the table gets
+   ``sent_at`` — all in one transaction, all or nothing;
+4. the province approves the applications (one by one on the application page, or all at
+   once, :func:`approve_all`) or returns some (:func:`return_selected`).
+
+**A returned application leaves its table** (:func:`release`): its ``summary_table_id`` is
+cleared, so after correction and a new approval a later table can carry it. The move itself
+(an :class:`~portal.applications.models.ApplicationStep` whose comment names the table) and
+the audit events keep the history. A table not yet sent can be deleted, which frees its
+applications; when an application leaves an unsent table that already has a scan, the scan
+no longer matches the table and is detached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import selectinload
+
+from portal.applications.models import Application, SummaryTable, TrainingPlan
+from portal.applications.operations import apply_action, capacities
+from portal.applications.review_rules import (
+    ATTACHMENT2_HEADERS,
+    ATTACHMENT2_TITLE,
+    AWAITING_PROVINCE,
+    current_qualification,
+    office_code,
+    send_problems,
+    table_number,
+)
+from portal.applications.rules import Action, Capacity, IllegalTransition, Stage
+from portal.audit.operations import record
+from portal.auth.roles import Role
+from portal.catalogue.models import Region
+from portal.extensions import db
+from portal.people.models import Person
+from portal.scope import visible
+from portal.timeutil import cn_date, to_local, utcnow
+
+
+class SummaryError(IllegalTransition):
+    """A summary-table operation that is not allowed; ``str()`` is a Chinese message."""
+
+
+# --------------------------------------------------------------------------- reviewing offices
+
+
+@dataclass(frozen=True)
+class Office:
+    """An initial-review office a user works for: a city centre (``org_id`` None) or a
+    provincial-direct institution (the 四川省 region and the institution)."""
+
+    region_id: int
+    org_id: int | None
+    name: str  # the default 填报单位
+    code: str  # the office part of a table number
+
+    @property
+    def key(self) -> str:
+        return f"org:{self.org_id}" if self.org_id else f"city:{self.region_id}"
+
+
+def offices_of(user) -> list[Office]:
+    """The offices for which ``user`` does initial reviews (usually one, often none)."""
+    offices = []
+    if user.has_role(Role.CITY) and user.region is not None and not user.region.is_province:
+        offices.append(Office(user.region_id, None, f"{user.region.name}职业技能鉴定指导中心",
+                              office_code(user.region.code, None)))
+    org = user.organisation
+    if user.has_role(Role.UNIT) and org is not None and org.provincial_direct:
+        province = province_region()
+        if province is not None:
+            offices.append(Office(province.id, org.id, org.name, office_code(province.code, org.id)))
+    return offices
+
+
+def province_region() -> Region | None:
+    """The region row of the province itself (四川省)."""
+    return db.session.scalars(select(Region).where(Region.is_province)).first()
+
+
+def is_reviewer(user, table: SummaryTable) -> bool:
+    """Whether ``user`` works for the office that made ``table`` (and may change or send it)."""
+    return any(o.region_id == table.region_id and o.org_id == table.reviewer_org_id
+               for o in offices_of(user))
+
+
+def _in_office(office: Office):
+    if office.org_id is None:
+        return and_(Application.region_id == office.region_id)
+    return and_(Application.region_id == office.region_id, Application.unit_id == office.org_id)
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def candidates(user, office: Office, plan_id: int, ids: list[int] | None = None,
+               *, lock: bool = False) -> list[Application]:
+    """The applications ``office`` approved in the plan that are on no table yet (optionally
+    only ``ids``), oldest approval first; ``lock`` holds their rows until the commit."""
+    stmt = (select(Application)
+            .where(visible(Application, user), _in_office(office),
+                   Application.plan_id == plan_id,
+                   Application.stage == Stage.INITIAL_APPROVED.value,
+                   Application.summary_table_id.is_(None))
+            .order_by(Application.stage_since, Application.id))
+    if not lock:
+        stmt = stmt.options(selectinload(Application.person),
+                            selectinload(Application.occupation), selectinload(Application.unit))
+    if ids is not None:
+        stmt = stmt.where(Application.id.in_(ids))
+    if lock:
+        stmt = stmt.with_for_update(of=Application)
+    return list(db.session.scalars(stmt))
+
+
+def candidate_plans(user, office: Office) -> list[tuple[TrainingPlan, int]]:
+    """Plans with approved applications of ``office`` waiting for a table, with their count."""
+    rows = db.session.execute(
+        select(TrainingPlan, func.count(Application.id))
+        .join(Application, Application.plan_id == TrainingPlan.id)
+        .where(visible(Application, user), _in_office(office),
+               Application.stage == Stage.INITIAL_APPROVED.value,
+               Application.summary_table_id.is_(None))
+        .group_by(TrainingPlan.id)
+        .order_by(TrainingPlan.year.desc(), TrainingPlan.id.desc())
+    ).all()
+    return [(plan, count) for plan, count in rows]
+
+
+def tables_select(user) -> Select:
+    """The tables ``user`` may list: the office's own; for the province only sent ones."""
+    stmt = (select(SummaryTable).where(visible(SummaryTable, user))
+            .order_by(SummaryTable.created_at.desc(), SummaryTable.id.desc()))
+    if not offices_of(user) and not user.has_role(Role.ADMIN):
+        stmt = stmt.where(SummaryTable.sent_at.is_not(None))
+    return stmt
+
+
+def may_view(user, table: SummaryTable) -> bool:
+    """The province sees a table once it is sent; its office (and the admin) always."""
+    return table.sent_at is not None or is_reviewer(user, table) or user.has_role(Role.ADMIN)
+
+
+def stage_counts(table: SummaryTable) -> dict[Stage, int]:
+    counts: dict[Stage, int] = {}
+    for application in table.applications:
+        counts[application.stage_enum] = counts.get(application.stage_enum, 0) + 1
+    return counts
+
+
+def table_sizes(table_ids: list[int]) -> dict[int, int]:
+    """How many applications each of these tables holds now."""
+    if not table_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Application.summary_table_id, func.count())
+        .where(Application.summary_table_id.in_(table_ids))
+        .group_by(Application.summary_table_id)).all())
+
+
+def table_applications(table: SummaryTable) -> list[Application]:
+    """The table's applications in print order (序号), with what a row needs loaded.
+
+    Not filtered again by :func:`portal.scope.visible`: whoever may see the table (its office,
+    the province, the admin) may see every application on it, and the operations below must
+    act on all of them."""
+    return list(db.session.scalars(
+        select(Application).where(Application.summary_table_id == table.id)
+        .options(selectinload(Application.person), selectinload(Application.occupation),
+                 selectinload(Application.unit))
+        .order_by(Application.id)))
+
+
+# --------------------------------------------------------------------------- Attachment 2
+
+
+def row_of(number: int, application: Application) -> list[str | int]:
+    """One line of Attachment 2 for ``application`` (full ID number: an official form)."""
+    person: Person = application.person
+    return [
+        number,
+        person.employer or application.unit.name,
+        person.name,
+        person.gender,
+        person.id_number,
+        person.education,
+        current_qualification(qualification_level=application.qualification_level,
+                              title_level=application.title_level,
+                              qualification_text=application.qualification_text,
+                              person_title=person.title),
+        f"{application.occupation.name}（{application.level}）",
+        person.mobile,
+        person.address,
+    ]
+
+
+def rows(table: SummaryTable) -> list[list[str | int]]:
+    return [row_of(n, a) for n, a in enumerate(table_applications(table), start=1)]
+
+
+def filled_on(table: SummaryTable) -> date:
+    """填报时间: the day the table was made (China time)."""
+    return to_local(table.created_at).date()
+
+
+def pdf_bytes(table: SummaryTable) -> bytes:
+    """Attachment 2 as the official layout, landscape A4, through the one renderer."""
+    from portal.pdf import render_pdf
+
+    return render_pdf("pdf/attachment2.html", table=table, title=ATTACHMENT2_TITLE,
+                      headers=ATTACHMENT2_HEADERS, rows=rows(table),
+                      filled_on=filled_on(table))
+
+
+def xlsx_bytes(table: SummaryTable) -> bytes:
+    """Attachment 2 as a spreadsheet through the one exporter (formula-safe cells)."""
+    from portal.xlsx import build_xlsx
+
+    return build_xlsx(
+        ATTACHMENT2_TITLE, list(ATTACHMENT2_HEADERS), rows(table),
+        header_lines=[f"填报单位：{table.filled_by}（盖章）", f"汇总表编号：{table.number}"],
+        footer_lines=[f"经办人：{table.contact_name}　　联系电话：{table.contact_phone}　　"
+                      f"填报时间：{cn_date(filled_on(table))}"],
+        column_widths=[6, 24, 10, 6, 21, 12, 24, 22, 14, 30],
+    )
+
+
+# --------------------------------------------------------------------------- changes
+
+
+def _next_number(year: int, office: Office) -> str:
+    prefix = table_number(year, office.code, 0)[:-3]
+    numbers = db.session.scalars(
+        select(SummaryTable.number).where(SummaryTable.number.like(f"{prefix}%"))).all()
+    seqs = [int(n[len(prefix):]) for n in numbers if n[len(prefix):].isdigit()]
+    return table_number(year, office.code, max(seqs, default=0) + 1)
+
+
+def create_table(*, user, office: Office, plan: TrainingPlan, application_ids: list[int],
+                 filled_by: str, contact_name: str, contact_phone: str) -> SummaryTable:
+    """A new table of ``office`` over the chosen approved applications of ``plan``.
+
+    Refused (:class:`SummaryError`) when nothing is chosen, or when a chosen application is
+    no longer waiting for a table (returned meanwhile, or put on another table).
+    """
+    wanted = sorted(set(application_ids))
+    if not wanted:
+        raise SummaryError("请至少选择一份初审通过的申报。")
+    found = candidates(user, office, plan.id, wanted, lock=True)
+    if len(found) != len(wanted) or not all(
+            Capacity.INITIAL_REVIEWER in capacities(user, a) for a in found):
+        missing = len(wanted) - len(found)
+        raise SummaryError(f"所选申报中有 {max(missing, 1)} 份已不在待汇总状态（可能已退回或已编入其他"
+                           "汇总表），请刷新页面后重新选择。")
+    table = SummaryTable(plan=plan, region_id=office.region_id, reviewer_org_id=office.org_id,
+                         number=_next_number(plan.year, office), filled_by=filled_by.strip(),
+                         contact_name=contact_name.strip(), contact_phone=contact_phone.strip(),
+                         created_by_id=user.id, created_at=utcnow())
+    db.session.add(table)
+    db.session.flush()
+    for application in found:
+        application.summary_table_id = table.id
+    record("summary_table.create", table, actor_id=user.id,
+           after={"number": table.number, "plan": plan.title, "filled_by": table.filled_by,
+                  "contact_name": table.contact_name, "contact_phone": table.contact_phone,
+                  "applications": [a.id for a in found]})
+    return table
+
+
+def _unsent(table: SummaryTable) -> None:
+    if table.sent_at is not None:
+        raise SummaryError(f"汇总表 {table.number} 已报送省职鉴中心，不能再修改。")
+
+
+def attach_scan(table: SummaryTable, upload_id: int, *, user) -> None:
+    """Attach the stamped scan (a stored upload); replaces an earlier one before sending."""
+    _unsent(table)
+    before = table.scan_id
+    table.scan_id = upload_id
+    record("summary_table.scan", table, actor_id=user.id,
+           before={"scan_id": before}, after={"scan_id": upload_id})
+
+
+def send(table: SummaryTable, *, user) -> int:
+    """Send the table to the province: every application on it moves on with
+    ``SEND_TO_PROVINCE`` (its step names the table) and the table gets ``sent_at``.
+
+    All or nothing: any refusal raises before the caller commits, so the caller's rollback
+    leaves every application and the table as they were. Returns how many were sent.
+    """
+    applications = table_applications(table)
+    problems = send_problems(has_scan=table.scan_id is not None, sent=table.sent_at is not None,
+                             stages=[a.stage for a in applications])
+    if problems:
+        raise SummaryError("不能报送：" + "；".join(problems) + "。")
+    for application in applications:
+        apply_action(application, Action.SEND_TO_PROVINCE, user=user,
+                     comment=f"汇总表 {table.number}")
+    table.sent_at = utcnow()
+    record("summary_table.send", table, actor_id=user.id,
+           after={"number": table.number, "sent_at": table.sent_at,
+                  "applications": [a.id for a in applications]})
+    return len(applications)
+
+
+def release(application: Application, *, actor_id: int | None) -> SummaryTable | None:
+    """Take ``application`` off its table (after a return), so a later table can carry it.
+
+    On an unsent table with a scan, the scan no longer shows the table's content and is
+    detached (the office prints and stamps the table again). Returns the table it left.
+    """
+    table = application.summary_table
+    if table is None:
+        return None
+    application.summary_table_id = None
+    application.summary_table = None
+    after = {"application": application.id, "number": table.number}
+    if table.sent_at is None and table.scan_id is not None:
+        after["scan_detached"] = table.scan_id
+        table.scan_id = None
+    record("summary_table.release", table, actor_id=actor_id,
+           before={"application": application.id}, after=after)
+    return table
+
+
+def delete_table(table: SummaryTable, *, user) -> int:
+    """Delete a table that was not sent; its applications wait for a new table again."""
+    _unsent(table)
+    applications = table_applications(table)
+    for application in applications:
+        application.summary_table_id = None
+    record("summary_table.delete", table, actor_id=user.id,
+           before={"number": table.number, "applications": [a.id for a in applications]})
+    db.session.delete(table)
+    db.session.flush()
+    return len(applications)
+
+
+def approve_all(table: SummaryTable, *, user) -> int:
+    """The province approves every application of a sent table still waiting for it
+    (each through ``apply_action``). Returns how many; refuses when there is none."""
+    waiting = [a for a in table_applications(table)
+               if a.stage_enum in AWAITING_PROVINCE]
+    if table.sent_at is None:
+        raise SummaryError("汇总表尚未报送，不能复审。")
+    if not waiting:
+        raise SummaryError("该汇总表中没有待复审的申报。")
+    for application in waiting:
+        apply_action(application, Action.APPROVE, user=user,
+                     comment=f"汇总表 {table.number} 批量复审通过")
+    return len(waiting)
+
+
+def return_selected(table: SummaryTable, application_ids: list[int], *, user,
+                    comment: str) -> int:
+    """The province returns the chosen applications of a sent table to their initial
+    reviewer (each through ``apply_action``, with ``comment``); they leave the table."""
+    if table.sent_at is None:
+        raise SummaryError("汇总表尚未报送，不能复审。")
+    chosen = set(application_ids)
+    if not chosen:
+        raise SummaryError("请勾选要退回的申报。")
+    on_table = {a.id: a for a in table_applications(table)}
+    wrong = chosen - {i for i, a in on_table.items() if a.stage_enum in AWAITING_PROVINCE}
+    if wrong:
+        raise SummaryError(f"所选申报中有 {len(wrong)} 份不在该汇总表中或已复审，请刷新页面后重新选择。")
+    for application_id in sorted(chosen):
+        application = on_table[application_id]
+        apply_action(application, Action.RETURN, user=user, comment=comment)
+        release(application, actor_id=user.id)
+    return len(chosen)
