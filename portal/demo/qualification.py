@@ -118,6 +118,41 @@ def seed_qualification(rng: random.Random, today: date, orgs: list[Organisation]
     _walk(direct_app, [(Action.SUBMIT, "self", ""), (Action.RECOMMEND, "shengzhi", "同意推荐")],
           {**u, "self": _applicant_account("shenbao5", direct_app.person)}, today)
     made += 1
+    # Three more 成都 applications approved, put on a summary table, stamped and sent; the
+    # province approves two, which go to a session: one attended and passed (its card now
+    # waits to be collected), one still to be recorded; the third waits for re-review.
+    from decimal import Decimal
+
+    from portal.applications import summary
+    from portal.training import session_operations as sessions
+
+    sent = []
+    for k in range(3):
+        person = chengdu_people[7 + k]
+        app_ = _application(current, person, tianfu, chengdu, by_occ["电工"], rng)
+        _walk(app_, [(Action.SUBMIT, "self", ""), (Action.RECOMMEND, "jigou", "同意推荐"),
+                     (Action.APPROVE, "chengdu", "材料齐全，符合申报条件")],
+              {**u, "self": _applicant_account(f"shenbao{6 + k}", person)}, today)
+        sent.append(app_)
+        made += 1
+    office = summary.offices_of(u["chengdu"])[0]
+    table = summary.create_table(user=u["chengdu"], office=office, plan=current,
+                                 application_ids=[a.id for a in sent], filled_by=office.name,
+                                 contact_name="张经办", contact_phone="028-86000000")
+    summary.attach_scan(table, _material(f"{table.number}-盖章扫描件", rng), user=u["chengdu"])
+    summary.send(table, user=u["chengdu"])
+    for app_ in sent[:2]:
+        apply_action(app_, Action.APPROVE, user=province, comment="复审通过", today=today)
+    session = sessions.create_session(
+        current, starts_on=today - timedelta(days=6), ends_on=today - timedelta(days=4),
+        place="成都市人才培训中心三楼报告厅", mode="central", notes="", actor_id=province.id)
+    sessions.assign(session, sent[:2], actor_id=province.id)
+    sessions.record_attendance(session, sent[0], attended=True, user=province, today=today)
+    sessions.set_assessment_date(session, today - timedelta(days=3), actor_id=province.id,
+                                 today=today)
+    sessions.record_result(session, sent[0], Decimal("86.5"), user=province, today=today)
+    db.session.flush()
+
     # The demo applicant (shenbao) has a draft for the current plan.
     shenbao = u["shenbao"]
     draft = Application(plan=current, person_id=shenbao.person_id, level="考评员",
