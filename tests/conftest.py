@@ -108,8 +108,14 @@ def _empty_database() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clean(request, app):
-    """Each test starts with reference data only and leaves nothing behind."""
+def _clean(request):
+    """Each test starts with reference data only and leaves nothing behind. Tests of pure
+    rules (marked ``pure``) touch neither the app nor the database and skip this: on
+    PostgreSQL the cleanup costs ~0.15 s a test."""
+    if request.node.get_closest_marker("pure"):
+        yield
+        return
+    app = request.getfixturevalue("app")
     ctx = app.app_context()
     ctx.push()
     _empty_database()

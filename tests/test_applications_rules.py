@@ -26,6 +26,8 @@ from portal.applications.rules import (
     next_stage,
 )
 
+pytestmark = pytest.mark.pure  # no app, no database: skips the per-test cleanup
+
 Q = QualificationLevel
 T = TitleLevel
 

@@ -6,6 +6,8 @@ import pytest
 from portal.applications import apply_rules
 from portal.applications.rules import Stage
 
+pytestmark = pytest.mark.pure  # no app, no database: skips the per-test cleanup
+
 
 @pytest.mark.parametrize(("stage", "window_open", "expected"), [
     (Stage.DRAFT, True, None),

@@ -22,6 +22,8 @@ from portal.batches.rules import (
     level_choices,
 )
 
+pytestmark = pytest.mark.pure  # no app, no database: skips the per-test cleanup
+
 D1 = date(2026, 6, 10)
 D3 = date(2026, 6, 12)
 DAYS = [D1, D1 + timedelta(days=1), D3]

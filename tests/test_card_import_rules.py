@@ -21,6 +21,8 @@ from portal.people.idcard import make_id_number
 from portal.workdays import Deadline
 from portal.xlsx_read import ImportFileError
 
+pytestmark = pytest.mark.pure  # no app, no database: skips the per-test cleanup
+
 TODAY = date(2026, 11, 28)
 ID_A = make_id_number("510104", date(1980, 5, 6), 11)  # a man
 ID_B = make_id_number("510703", date(1975, 1, 2), 22)  # a woman

@@ -24,6 +24,8 @@ from portal.cards.rules import (
 )
 from portal.workdays import WorkdayCalendar
 
+pytestmark = pytest.mark.pure  # no app, no database: skips the per-test cleanup
+
 NO_DB = settings(database=None)
 C, V, P = "collected", "voided", "pending"
 

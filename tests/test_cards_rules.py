@@ -21,6 +21,8 @@ from portal.cards.rules import (
 )
 from portal.workdays import CalendarNotMaintained
 
+pytestmark = pytest.mark.pure  # no app, no database: skips the per-test cleanup
+
 NO_DB = settings(database=None)
 
 

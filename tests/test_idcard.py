@@ -16,6 +16,8 @@ from portal.people.idcard import (
     region_code_warning,
 )
 
+pytestmark = pytest.mark.pure  # no app, no database: skips the per-test cleanup
+
 NO_DB = settings(database=None)
 SAMPLE = "11010519491231002X"  # the GB 11643 textbook example
 TODAY = date(2026, 4, 10)

@@ -6,6 +6,8 @@ import pytest
 from portal.registry import rules
 from portal.registry.rules import Filters
 
+pytestmark = pytest.mark.pure  # no app, no database: skips the per-test cleanup
+
 
 @pytest.mark.parametrize("prefix,bound", [("张", "弡"), ("ab", "ac"), ("5101", "5102"),
                                           ("川考评-2026-", "川考评-2026."), ("a\U0010ffff", "b")])

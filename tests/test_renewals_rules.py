@@ -26,6 +26,8 @@ from portal.renewals.rules import (
 )
 from portal.workdays import CalendarNotMaintained
 
+pytestmark = pytest.mark.pure  # no app, no database: skips the per-test cleanup
+
 NO_DB = settings(database=None)
 
 

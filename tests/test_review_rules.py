@@ -32,6 +32,8 @@ from portal.applications.rules import (
 )
 from portal.workdays import WorkdayCalendar
 
+pytestmark = pytest.mark.pure  # no app, no database: skips the per-test cleanup
+
 
 def test_every_action_is_either_taken_on_the_page_or_said_where_to_take_it():
     assert set(PANEL_ORDER) == ACT_ROUTE_ACTIONS

@@ -20,6 +20,8 @@ from portal.scoring.rubric import (
     rater_total,
 )
 
+pytestmark = pytest.mark.pure  # no app, no database: skips the per-test cleanup
+
 NO_DB = settings(database=None)
 
 

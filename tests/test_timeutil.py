@@ -6,6 +6,8 @@ import pytest
 
 from portal.timeutil import cn_date, cn_datetime
 
+pytestmark = pytest.mark.pure  # no app, no database: skips the per-test cleanup
+
 
 @pytest.mark.parametrize(
     "value, text",

@@ -22,6 +22,8 @@ from portal.training.session_rules import (
     result_problem,
 )
 
+pytestmark = pytest.mark.pure  # no app, no database: skips the per-test cleanup
+
 
 @pytest.mark.parametrize("value, expected", [
     ("85", Decimal("85.0")), ("85.5", Decimal("85.5")), (" 60 ", Decimal("60.0")),

@@ -11,6 +11,8 @@ from werkzeug.http import parse_options_header
 
 from portal.xlsx import XLSX_MIMETYPE, build_xlsx, safe_cell, xlsx_response
 
+pytestmark = pytest.mark.pure  # no app, no database: skips the per-test cleanup
+
 HEADERS = ["序号", "姓名", "职业（工种）", "发证日期", "得分", "备注"]
 
 
