@@ -15,12 +15,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from wtforms import HiddenField
 from wtforms.validators import InputRequired
 
+from portal import signed_rows
 from portal.audit.operations import record
 from portal.batches.models import Assignment, EvaluationBatch
 from portal.batches.rules import can_import_records
@@ -157,7 +157,8 @@ def preview(batch_id: int):
     name = os.path.basename((file.filename or "").replace("\\", "/"))[:200]
     if not plan.ok:
         return _page(batch, 422, plan=plan, file_name=name)
-    payload = _sign(batch.id, rows, sha256=hashlib.sha256(data).hexdigest(), name=name)
+    payload = signed_rows.sign(PAYLOAD_SALT, {"batch": batch.id}, rows,
+                               sha256=hashlib.sha256(data).hexdigest(), name=name)
     return _page(batch, plan=plan, file_name=name, confirm_form=ConfirmForm(payload=payload))
 
 
@@ -169,7 +170,8 @@ def confirm(batch_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    payload, rows = _unsign(form.payload.data, batch_id)
+    payload, rows = signed_rows.unsign(PAYLOAD_SALT, form.payload.data, {"batch": batch_id},
+                                       imports.ParsedRow.from_json)
     begin_write()
     batch = db.session.get(EvaluationBatch, batch_id)
     plan = imports.validate(rows, _lookup(batch), batch.number)
@@ -210,23 +212,3 @@ def _import_column(change: imports.PlannedChange, payload: dict) -> None:
     })
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=PAYLOAD_SALT)
-
-
-def _sign(batch_id: int, rows: list[imports.ParsedRow], *, sha256: str, name: str) -> str:
-    return _serializer().dumps({"batch": batch_id, "sha256": sha256, "name": name,
-                                "rows": [r.to_json() for r in rows]})
-
-
-def _unsign(token: str, batch_id: int) -> tuple[dict, list[imports.ParsedRow]]:
-    """The payload and rows signed by :func:`_sign` for this batch; 400 for anything else."""
-    try:
-        payload = _serializer().loads(token)
-        if (payload["batch"] != batch_id or not isinstance(payload["rows"], list)
-                or not isinstance(payload["name"], str) or not isinstance(payload["sha256"], str)):
-            abort(400)
-        rows = [imports.ParsedRow.from_json(r) for r in payload["rows"]]
-    except (BadSignature, KeyError, TypeError, ValueError):
-        abort(400)
-    return payload, rows

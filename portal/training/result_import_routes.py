@@ -15,11 +15,11 @@ import os
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
+from portal import signed_rows
 from portal.applications.models import Application, TrainingSession
 from portal.applications.rules import Stage
 from portal.audit.operations import record
@@ -141,7 +141,8 @@ def preview(session_id: int):
     name = os.path.basename((file.filename or "").replace("\\", "/"))[:200]
     if not plan.ok:
         return _page(session, 422, import_plan=plan, file_name=name)
-    payload = _sign(session.id, rows, sha256=hashlib.sha256(data).hexdigest(), name=name)
+    payload = signed_rows.sign(PAYLOAD_SALT, {"session": session.id}, rows,
+                               sha256=hashlib.sha256(data).hexdigest(), name=name)
     return _page(session, import_plan=plan, file_name=name,
                  confirm_form=ConfirmForm(payload=payload))
 
@@ -154,7 +155,8 @@ def confirm(session_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    payload, rows = _unsign(form.payload.data, session_id)
+    payload, rows = signed_rows.unsign(PAYLOAD_SALT, form.payload.data, {"session": session_id},
+                                       imports.ParsedRow.from_json)
     begin_write()
     session = db.session.get(TrainingSession, session_id)
     plan = imports.validate(rows, _participants(session, rows), session.id)
@@ -190,23 +192,3 @@ def confirm(session_id: int):
     return redirect(url_for("training_sessions.show", session_id=session_id))
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=PAYLOAD_SALT)
-
-
-def _sign(session_id: int, rows: list[imports.ParsedRow], *, sha256: str, name: str) -> str:
-    return _serializer().dumps({"session": session_id, "sha256": sha256, "name": name,
-                                "rows": [r.to_json() for r in rows]})
-
-
-def _unsign(token: str, session_id: int) -> tuple[dict, list[imports.ParsedRow]]:
-    """The payload and rows signed by :func:`_sign` for this session; 400 for anything else."""
-    try:
-        payload = _serializer().loads(token)
-        if (payload["session"] != session_id or not isinstance(payload["rows"], list)
-                or not isinstance(payload["name"], str) or not isinstance(payload["sha256"], str)):
-            abort(400)
-        rows = [imports.ParsedRow.from_json(r) for r in payload["rows"]]
-    except (BadSignature, KeyError, TypeError, ValueError):
-        abort(400)
-    return payload, rows
