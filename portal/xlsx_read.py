@@ -14,7 +14,7 @@ import io
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,6 +25,8 @@ __all__ = [
     "MAX_UNPACKED_BYTES",
     "XLSX_MAGIC",
     "ImportFileError",
+    "find_header",
+    "header_key",
     "read_first_sheet",
     "read_upload",
     "text_of",
@@ -108,3 +110,31 @@ def read_first_sheet(data: bytes, parse: Callable[[Iterator[tuple[Any, ...]]], T
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure means "not a real workbook"
         raise not_xlsx from exc
+
+
+def header_key(value: Any) -> str:
+    """A header cell as compared: its text without any whitespace ("第 1 项" reads "第1项")."""
+    return "".join(text_of(value).split())
+
+
+def find_header(rows: Iterator[Sequence[Any]], *, markers: Sequence[str],
+                required: Sequence[str], search_rows: int,
+                not_found: str) -> tuple[dict[str, int], int]:
+    """Find a template's header row in the first ``search_rows`` rows of ``rows`` (the rows
+    above it — title, instructions — are consumed): the first row holding every one of
+    ``markers``. Returns each of ``required``'s column index and the header's row number.
+
+    :class:`ImportFileError` when a header lacks a ``required`` column, or with ``not_found``
+    when no row is the header.
+    """
+    for number, values in enumerate(rows, start=1):
+        keys = [header_key(v) for v in values]
+        if all(m in keys for m in markers):
+            missing = [h for h in required if h not in keys]
+            if missing:
+                raise ImportFileError("表头缺少以下列：" + "、".join(missing)
+                                      + "。请使用本页下载的模板填写")
+            return {h: keys.index(h) for h in required}, number
+        if number >= search_rows:
+            break
+    raise ImportFileError(not_found)

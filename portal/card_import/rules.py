@@ -30,7 +30,7 @@ from portal.people.idcard import make_id_number, region_code_warning
 from portal.people.rules import FIELD_LABELS, clean_profile
 from portal.timeutil import cn_date
 from portal.workdays import Deadline
-from portal.xlsx_read import ImportFileError, text_of
+from portal.xlsx_read import ImportFileError, header_key, text_of
 
 #: Card levels (as :data:`portal.cards.models.CARD_LEVELS`, kept here so this module stays
 #: free of the database layer; a test checks they agree).
@@ -111,12 +111,8 @@ def template_instructions(regions: Sequence[str], occupations: Sequence[tuple[st
 
 
 # --- reading --------------------------------------------------------------------------------
-def _header_key(value: Any) -> str:
-    return "".join(text_of(value).split())  # "证卡 编号" reads as "证卡编号"
-
-
 # Headers as read (NFKC: "职业（工种）" reads as "职业(工种)", typed either way).
-_KEYS = {h: _header_key(h) for h in HEADERS}
+_KEYS = {h: header_key(h) for h in HEADERS}
 
 
 @dataclass(frozen=True)
@@ -153,7 +149,7 @@ def rows_from_table(table: Iterable[Sequence[Any]]) -> list[CardRow]:
     columns: dict[str, int] | None = None
     header_row = 0
     for number, values in enumerate(rows, start=1):
-        keys = [_header_key(v) for v in values]
+        keys = [header_key(v) for v in values]
         if _KEYS[H_ID] in keys and _KEYS[H_NUMBER] in keys:
             missing = [h for h in HEADERS if _KEYS[h] not in keys]
             if missing:

@@ -23,6 +23,7 @@ from portal.xlsx_read import (  # noqa: F401
     MAX_UNPACKED_BYTES,
     XLSX_MAGIC,
     ImportFileError,
+    find_header,
     read_first_sheet,
     text_of,
 )
@@ -70,10 +71,6 @@ def level_of(value: Any) -> str:
     return text_of(value).upper()
 
 
-def _header_key(value: Any) -> str:
-    return "".join(text_of(value).split())  # "第 1 项" reads as "第1项"
-
-
 @dataclass(frozen=True)
 class ParsedRow:
     """One data row of the upload, every cell as normalised text. ``row`` is the row number
@@ -112,22 +109,9 @@ def rows_from_table(table: Iterable[Sequence[Any]]) -> list[ParsedRow]:
     in the card, name, role, rater or level cells (blank rows, the explanatory footer).
     """
     rows = iter(table)
-    columns: dict[str, int] | None = None
-    for number, values in enumerate(rows, start=1):
-        keys = [_header_key(v) for v in values]
-        if H_CARD in keys and ITEM_HEADERS[0] in keys:
-            missing = [h for h in HEADERS if h not in keys]
-            if missing:
-                raise ImportFileError("表头缺少以下列：" + "、".join(missing)
-                                      + "。请使用本页下载的模板填写")
-            columns = {h: keys.index(h) for h in HEADERS}
-            header_row = number
-            break
-        if number >= HEADER_SEARCH_ROWS:
-            break
-    if columns is None:
-        raise ImportFileError("没有找到模板的表头（考评批次、证卡编号 … 第15项）。"
-                              "请使用本页下载的模板填写")
+    columns, header_row = find_header(
+        rows, markers=(H_CARD, ITEM_HEADERS[0]), required=HEADERS, search_rows=HEADER_SEARCH_ROWS,
+        not_found="没有找到模板的表头（考评批次、证卡编号 … 第15项）。请使用本页下载的模板填写")
 
     parsed: list[ParsedRow] = []
     for number, values in enumerate(rows, start=header_row + 1):

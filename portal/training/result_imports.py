@@ -29,7 +29,7 @@ from portal.training.session_rules import (
     result_for,
     result_problem,
 )
-from portal.xlsx_read import ImportFileError, read_first_sheet, text_of
+from portal.xlsx_read import ImportFileError, find_header, read_first_sheet, text_of
 
 __all__ = [
     "HEADERS",
@@ -73,10 +73,6 @@ E_NOT_ATTENDED = "尚未记录参加培训，不能录入考核成绩"
 E_ABSENT = "未参加培训，不能录入考核成绩"
 
 
-def _header_key(value: Any) -> str:
-    return "".join(text_of(value).split())
-
-
 @dataclass(frozen=True)
 class ParsedRow:
     """One data row of the upload as normalised text; ``row`` is the spreadsheet's row."""
@@ -110,23 +106,10 @@ def rows_from_table(table: Iterable[Sequence[Any]]) -> list[ParsedRow]:
     成绩 and 结果 cells (blank rows, the explanatory footer).
     """
     rows = iter(table)
-    columns: dict[str, int] | None = None
-    header_row = 0
-    for number, values in enumerate(rows, start=1):
-        keys = [_header_key(v) for v in values]
-        if H_APP in keys and H_SCORE in keys:
-            missing = [h for h in REQUIRED_HEADERS if h not in keys]
-            if missing:
-                raise ImportFileError("表头缺少以下列：" + "、".join(missing)
-                                      + "。请使用本页下载的模板填写")
-            columns = {h: keys.index(h) for h in REQUIRED_HEADERS}
-            header_row = number
-            break
-        if number >= HEADER_SEARCH_ROWS:
-            break
-    if columns is None:
-        raise ImportFileError("没有找到模板的表头（申报编号、姓名、身份证号码 … 考核结果）。"
-                              "请使用本页下载的模板填写")
+    columns, header_row = find_header(
+        rows, markers=(H_APP, H_SCORE), required=REQUIRED_HEADERS,
+        search_rows=HEADER_SEARCH_ROWS,
+        not_found="没有找到模板的表头（申报编号、姓名、身份证号码 … 考核结果）。请使用本页下载的模板填写")
     parsed: list[ParsedRow] = []
     for number, values in enumerate(rows, start=header_row + 1):
         if number > header_row + MAX_SCAN_ROWS:
