@@ -120,7 +120,8 @@ def work_list(viewer: User, today: date, wanted: CardStatus, q: str = "") -> Sel
         stmt = stmt.order_by(None).order_by(Card.voided_on.desc(), Card.id.desc())
     elif wanted is CardStatus.REVOKED:
         stmt = stmt.order_by(None).order_by(Card.revoked_on.desc(), Card.id.desc())
-    return _matching(stmt.options(joinedload(Card.person), joinedload(Card.occupation)), q)
+    return _matching(stmt.options(joinedload(Card.person).joinedload(Person.region),
+                                  joinedload(Card.occupation)), q)
 
 
 def visible_bans(viewer: User, q: str = "") -> Select:

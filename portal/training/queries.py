@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from portal.applications.models import Application, TrainingPlan, UnitQuota
 from portal.applications.rules import Stage
@@ -48,8 +49,10 @@ def quota_units() -> list[Organisation]:
 
 
 def quotas(plan: TrainingPlan) -> list[UnitQuota]:
+    """The plan's quota lines with their units and regions (one query for the whole table)."""
     return list(db.session.scalars(
         select(UnitQuota).join(UnitQuota.organisation).where(UnitQuota.plan_id == plan.id)
+        .options(contains_eager(UnitQuota.organisation).joinedload(Organisation.region))
         .order_by(Organisation.region_id, Organisation.name)))
 
 
