@@ -60,8 +60,15 @@ def _applicant_account(username: str, person: Person) -> User:
 
 
 def _walk(app_, moves, users, today):
+    """Make ``moves`` as the users would: a recommendation through the quota check and with
+    the opinion Attachment 1 prints, every other move through ``apply_action``."""
+    from portal.applications.review import recommend
+
     for action, who, comment in moves:
-        apply_action(app_, action, user=users[who], comment=comment, today=today)
+        if action is Action.RECOMMEND:
+            recommend(app_, user=users[who], opinion=comment, today=today)
+        else:
+            apply_action(app_, action, user=users[who], comment=comment, today=today)
 
 
 def seed_qualification(rng: random.Random, today: date, orgs: list[Organisation],
