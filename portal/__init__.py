@@ -90,6 +90,7 @@ def _register_models() -> None:
     from portal.catalogue import models as _catalogue  # noqa: F401
     from portal.orgs import models as _orgs  # noqa: F401
     from portal.people import models as _people  # noqa: F401
+    from portal.renewals import models as _renewals  # noqa: F401
     from portal.sheets import models as _sheets  # noqa: F401
     from portal.uploads import models as _uploads  # noqa: F401
 

@@ -12,7 +12,7 @@ from portal.catalogue.models import Occupation
 from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.people.models import Person
-from portal.timeutil import utcnow
+from portal.timeutil import to_local, utcnow
 
 
 class EvaluationBatch(db.Model):
@@ -109,3 +109,9 @@ class Assignment(db.Model):
     @property
     def answer_label(self) -> str:
         return ANSWER_LABELS[self.answer]
+
+    @property
+    def refusal_day(self) -> date:
+        """The day of a refusal as the renewal rules count it: when the answer was recorded
+        (the assignment day before that), in local time."""
+        return to_local(self.answered_at or self.assigned_at).date()

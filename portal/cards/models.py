@@ -50,11 +50,16 @@ class Card(db.Model):
     revoked_on: Mapped[date | None]
     revoke_reason: Mapped[str] = mapped_column(String(200), default="")
     origin: Mapped[str] = mapped_column(String(10), default="training")
+    #: Renewed (复核换证): the day the new card was issued and the card that replaced this one.
+    superseded_on: Mapped[date | None]
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("card.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     person: Mapped[Person] = relationship()
     occupation: Mapped[Occupation] = relationship()
     collected_by: Mapped[User | None] = relationship(foreign_keys=[collected_by_id])
+    superseded_by: Mapped["Card | None"] = relationship(foreign_keys=[superseded_by_id],
+                                                        remote_side=[id])
 
     @property
     def origin_label(self) -> str:

@@ -422,15 +422,11 @@ def examiner_page(person: Person, viewer: User, today: date) -> ExaminerPage:
     finals = [SheetRecord(s.id, _local_day(s.finalised_at), s.grade)
               for s in sheets.values() if s.finalised_at is not None and s.grade]
     refused = [w for w in work if w.assignment.answer == "refused"]
-    judged = [RefusalRecord(w.assignment.id, _refusal_day(w.assignment),
+    judged = [RefusalRecord(w.assignment.id, w.assignment.refusal_day,
                             bool(w.assignment.reason_justified))
               for w in refused if w.assignment.reason_justified is not None]
-    pending = [_refusal_day(w.assignment) for w in refused
+    pending = [w.assignment.refusal_day for w in refused
                if w.assignment.reason_justified is None]
     quality = rules.quality_line(finals, judged, pending_refusals=pending, today=today)
     return ExaminerPage(cards, bans_of(person.id), work, refused, quality)
 
-
-def _refusal_day(assignment: Assignment) -> date:
-    """The day of a refusal: when the answer was recorded (the assignment day before that)."""
-    return _local_day(assignment.answered_at or assignment.assigned_at)

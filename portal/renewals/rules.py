@@ -16,7 +16,18 @@ from portal.timeutil import cn_date
 from portal.workdays import add_workdays, add_years
 
 __all__ = [
+    "IllegalRenewalMove",
     "MIN_WORK_SUMMARY",
+    "RENEWAL_COMMENT_REQUIRED",
+    "RENEWAL_FINAL_STAGES",
+    "RENEWAL_HOLDERS",
+    "RENEWAL_TRANSITIONS",
+    "RenewalAction",
+    "RenewalCapacity",
+    "RenewalStage",
+    "card_eligible",
+    "renewal_actions",
+    "renewal_next_stage",
     "REGISTRATION_OPENS",
     "REGISTRATION_WORKDAYS",
     "RULE_TITLES",
@@ -315,3 +326,187 @@ def disqualification_findings(
             )
         )
     return findings
+
+
+# --------------------------------------------------------------------------- the workflow
+#
+# Notice §三(三)–(四): the holder applies in the renewal module → the unit gives its opinion
+# and stamps Attachment 3 → the city centre (or, for 四川省, the provincial-direct institution)
+# does the initial review with the term report → summary table → provincial re-review → a new
+# card, or the old qualification is revoked. Every move is one row of :data:`TRANSITIONS`.
+
+
+class RenewalStage(StrEnum):
+    """Where a renewal application is."""
+
+    DRAFT = "draft"
+    UNIT_REVIEW = "unit_review"
+    RETURNED_BY_UNIT = "returned_by_unit"
+    INITIAL_REVIEW = "initial_review"
+    RETURNED_BY_REVIEWER = "returned_by_reviewer"
+    INITIAL_APPROVED = "initial_approved"
+    PROVINCE_REVIEW = "province_review"
+    RENEWED = "renewed"
+    REVOKED = "revoked"
+    REJECTED = "rejected"
+    UNIT_DECLINED = "unit_declined"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return _RENEWAL_STAGE_LABELS[self]
+
+    @property
+    def final(self) -> bool:
+        return self in RENEWAL_FINAL_STAGES
+
+
+_RENEWAL_STAGE_LABELS = {
+    RenewalStage.DRAFT: "草稿（未提交）",
+    RenewalStage.UNIT_REVIEW: "待申报单位出具意见",
+    RenewalStage.RETURNED_BY_UNIT: "申报单位退回修改",
+    RenewalStage.INITIAL_REVIEW: "待初审（任期内工作情况核实）",
+    RenewalStage.RETURNED_BY_REVIEWER: "初审退回修改",
+    RenewalStage.INITIAL_APPROVED: "初审通过，待报送省职鉴中心",
+    RenewalStage.PROVINCE_REVIEW: "待省职鉴中心复审",
+    RenewalStage.RENEWED: "复审通过，已换发新证",
+    RenewalStage.REVOKED: "复审不通过，原资格已取消",
+    RenewalStage.REJECTED: "初审不通过",
+    RenewalStage.UNIT_DECLINED: "申报单位不同意",
+    RenewalStage.WITHDRAWN: "已撤回",
+}
+
+#: Stages where the application has ended. REJECTED, UNIT_DECLINED and WITHDRAWN end the
+#: application without a renewal: when the plan closes, the old card is revoked with the
+#: holders who did not apply (notice §三(四)4 "未按规定参加复审").
+RENEWAL_FINAL_STAGES = frozenset({RenewalStage.RENEWED, RenewalStage.REVOKED,
+                                  RenewalStage.REJECTED, RenewalStage.UNIT_DECLINED,
+                                  RenewalStage.WITHDRAWN})
+
+
+class RenewalCapacity(StrEnum):
+    """In which capacity a user acts on one renewal application (see
+    :func:`portal.renewals.operations.capacities`)."""
+
+    HOLDER = "holder"
+    UNIT = "unit"
+    INITIAL_REVIEWER = "initial_reviewer"
+    PROVINCE = "province"
+
+    @property
+    def label(self) -> str:
+        return _RENEWAL_CAPACITY_LABELS[self]
+
+
+_RENEWAL_CAPACITY_LABELS = {
+    RenewalCapacity.HOLDER: "持证人",
+    RenewalCapacity.UNIT: "申报单位",
+    RenewalCapacity.INITIAL_REVIEWER: "初审单位",
+    RenewalCapacity.PROVINCE: "省职鉴中心",
+}
+
+
+class RenewalAction(StrEnum):
+    SUBMIT = "submit"
+    WITHDRAW = "withdraw"
+    AGREE = "agree"
+    DISAGREE = "disagree"
+    RETURN = "return"
+    APPROVE = "approve"
+    REJECT = "reject"
+    SEND_TO_PROVINCE = "send_to_province"
+
+    @property
+    def label(self) -> str:
+        return _RENEWAL_ACTION_LABELS[self]
+
+
+_RENEWAL_ACTION_LABELS = {
+    RenewalAction.SUBMIT: "提交",
+    RenewalAction.WITHDRAW: "撤回申请",
+    RenewalAction.AGREE: "同意（已盖章）",
+    RenewalAction.DISAGREE: "不同意",
+    RenewalAction.RETURN: "退回修改",
+    RenewalAction.APPROVE: "通过",
+    RenewalAction.REJECT: "不通过",
+    RenewalAction.SEND_TO_PROVINCE: "随汇总表报送省职鉴中心",
+}
+
+#: Actions that must carry a comment (the reason the holder or the office below reads).
+RENEWAL_COMMENT_REQUIRED = frozenset({RenewalAction.DISAGREE, RenewalAction.RETURN,
+                                      RenewalAction.REJECT})
+
+_H, _U, _R, _P = (frozenset({c}) for c in RenewalCapacity)
+_RS = RenewalStage
+
+#: (stage, action) → (who may, the stage it leads to). The whole renewal workflow. A province
+#: "return" sends the application back to the initial reviewer; province "reject" revokes the
+#: old qualification (notice §三(四)4 "复审不合格……取消原有考评资格").
+RENEWAL_TRANSITIONS: dict[tuple[RenewalStage, RenewalAction],
+                          tuple[frozenset[RenewalCapacity], RenewalStage]] = {
+    (_RS.DRAFT, RenewalAction.SUBMIT): (_H, _RS.UNIT_REVIEW),
+    (_RS.UNIT_REVIEW, RenewalAction.AGREE): (_U, _RS.INITIAL_REVIEW),
+    (_RS.UNIT_REVIEW, RenewalAction.DISAGREE): (_U, _RS.UNIT_DECLINED),
+    (_RS.UNIT_REVIEW, RenewalAction.RETURN): (_U, _RS.RETURNED_BY_UNIT),
+    (_RS.RETURNED_BY_UNIT, RenewalAction.SUBMIT): (_H, _RS.UNIT_REVIEW),
+    (_RS.INITIAL_REVIEW, RenewalAction.APPROVE): (_R, _RS.INITIAL_APPROVED),
+    (_RS.INITIAL_REVIEW, RenewalAction.RETURN): (_R, _RS.RETURNED_BY_REVIEWER),
+    (_RS.INITIAL_REVIEW, RenewalAction.REJECT): (_R, _RS.REJECTED),
+    (_RS.RETURNED_BY_REVIEWER, RenewalAction.SUBMIT): (_H, _RS.INITIAL_REVIEW),
+    (_RS.INITIAL_APPROVED, RenewalAction.RETURN): (_R, _RS.RETURNED_BY_REVIEWER),
+    (_RS.INITIAL_APPROVED, RenewalAction.SEND_TO_PROVINCE): (_R, _RS.PROVINCE_REVIEW),
+    (_RS.PROVINCE_REVIEW, RenewalAction.APPROVE): (_P, _RS.RENEWED),
+    (_RS.PROVINCE_REVIEW, RenewalAction.REJECT): (_P, _RS.REVOKED),
+    (_RS.PROVINCE_REVIEW, RenewalAction.RETURN): (_P, _RS.INITIAL_REVIEW),
+    **{(stage, RenewalAction.WITHDRAW): (_H, _RS.WITHDRAWN)
+       for stage in (_RS.DRAFT, _RS.UNIT_REVIEW, _RS.RETURNED_BY_UNIT, _RS.INITIAL_REVIEW,
+                     _RS.RETURNED_BY_REVIEWER)},
+}
+
+#: Who holds a renewal application at each stage that is not final.
+RENEWAL_HOLDERS: dict[RenewalStage, RenewalCapacity] = {
+    _RS.DRAFT: RenewalCapacity.HOLDER,
+    _RS.UNIT_REVIEW: RenewalCapacity.UNIT,
+    _RS.RETURNED_BY_UNIT: RenewalCapacity.HOLDER,
+    _RS.INITIAL_REVIEW: RenewalCapacity.INITIAL_REVIEWER,
+    _RS.RETURNED_BY_REVIEWER: RenewalCapacity.HOLDER,
+    _RS.INITIAL_APPROVED: RenewalCapacity.INITIAL_REVIEWER,
+    _RS.PROVINCE_REVIEW: RenewalCapacity.PROVINCE,
+}
+
+
+class IllegalRenewalMove(ValueError):
+    """A move the renewal workflow does not allow; ``str()`` is a Chinese message."""
+
+
+def renewal_actions(stage: RenewalStage | str,
+                    capacities: Iterable[RenewalCapacity | str]) -> list[RenewalAction]:
+    """The actions a user acting in ``capacities`` may take on a renewal application at
+    ``stage``, in the order of :class:`RenewalAction`."""
+    stage = RenewalStage(stage)
+    held = {RenewalCapacity(c) for c in capacities}
+    return [action for action in RenewalAction
+            if (rule := RENEWAL_TRANSITIONS.get((stage, action))) and rule[0] & held]
+
+
+def renewal_next_stage(stage: RenewalStage | str, action: RenewalAction | str,
+                       capacities: Iterable[RenewalCapacity | str]) -> RenewalStage:
+    """The stage ``action`` leads to, or :class:`IllegalRenewalMove` explaining why not."""
+    stage, action = RenewalStage(stage), RenewalAction(action)
+    rule = RENEWAL_TRANSITIONS.get((stage, action))
+    if rule is None:
+        raise IllegalRenewalMove(f"复核换证申请处于“{stage.label}”，不能“{action.label}”。")
+    who, target = rule
+    if not who & {RenewalCapacity(c) for c in capacities}:
+        names = "、".join(c.label for c in RenewalCapacity if c in who)
+        raise IllegalRenewalMove(f"“{action.label}”只能由{names}操作。")
+    return target
+
+
+def card_eligible(*, valid_until: date, expiry_cutoff: date, usable: bool) -> bool:
+    """Whether a card may be renewed under a plan (DESIGN.md "Renewal window and
+    eligibility"): its validity has ended by the plan's ``expiry_cutoff`` (``valid_until`` on
+    or before it) and it was a usable qualification — collected, not voided, revoked or
+    already renewed (``usable``; the caller decides from the card's recorded dates).
+    Retirement and bans are checks on the holder, not on the card."""
+    return usable and valid_until <= expiry_cutoff
