@@ -21,6 +21,13 @@ from portal.cards.models import Card
 from portal.extensions import db
 from portal.orgs.models import Organisation
 from portal.people.models import Person
+from portal.renewals.models import (
+    RenewalApplication,
+    RenewalStep,
+    RenewalSummaryTable,
+    Violation,
+)
+from portal.renewals.rules import RenewalStage
 from portal.sheets.models import EvaluationSheet
 
 M = TypeVar("M")
@@ -137,7 +144,69 @@ def _summary_tables(user: User) -> ColumnElement[bool]:
     return _any(conds)
 
 
+def _renewals(user: User) -> ColumnElement[bool]:
+    """The holder's own; once submitted, the unit's (for 四川省 the provincial-direct
+    institution that also reviews), those of the city centre's city, all for the province."""
+    if user.has_role(Role.ADMIN):
+        return true()
+    conds = []
+    if user.person_id:
+        conds.append(RenewalApplication.person_id == user.person_id)
+    submitted = RenewalApplication.stage != RenewalStage.DRAFT.value
+    if user.has_role(Role.PROVINCE):
+        conds.append(submitted)
+    if user.has_role(Role.CITY) and user.region_id:
+        conds.append(and_(submitted, RenewalApplication.region_id == user.region_id))
+    if user.has_role(Role.UNIT) and user.organisation_id:
+        conds.append(and_(submitted, RenewalApplication.unit_id == user.organisation_id))
+    return _any(conds)
+
+
+def _renewal_steps(user: User) -> ColumnElement[bool]:
+    return RenewalStep.application_id.in_(
+        select(RenewalApplication.id).where(_renewals(user)))
+
+
+def _renewal_summary_tables(user: User) -> ColumnElement[bool]:
+    """The reviewing office's own tables; all of them for the province."""
+    if user.has_role(Role.ADMIN, Role.PROVINCE):
+        return true()
+    conds = []
+    if user.has_role(Role.CITY) and user.region_id:
+        conds.append(and_(RenewalSummaryTable.region_id == user.region_id,
+                          RenewalSummaryTable.reviewer_org_id.is_(None)))
+    if user.has_role(Role.UNIT) and user.organisation_id:
+        conds.append(RenewalSummaryTable.reviewer_org_id == user.organisation_id)
+    return _any(conds)
+
+
+def _violations(user: User) -> ColumnElement[bool]:
+    """The province all; a city centre those of examiners of its city and those it recorded;
+    a unit those it recorded and those in its own batches; an examiner their own once
+    decided (confirmed or dismissed)."""
+    if user.has_role(Role.ADMIN, Role.PROVINCE):
+        return true()
+    conds = []
+    if user.person_id:
+        conds.append(and_(Violation.person_id == user.person_id,
+                          Violation.status != "reported"))
+    if user.has_role(Role.CITY) and user.region_id:
+        conds.append(or_(
+            Violation.person_id.in_(select(Person.id).where(Person.region_id == user.region_id)),
+            Violation.reporter_region_id == user.region_id))
+    if user.has_role(Role.UNIT) and user.organisation_id:
+        conds.append(or_(
+            Violation.reporter_org_id == user.organisation_id,
+            Violation.batch_id.in_(select(EvaluationBatch.id).where(
+                EvaluationBatch.organisation_id == user.organisation_id))))
+    return _any(conds)
+
+
 _PREDICATES: dict[type, Predicate] = {
+    RenewalApplication: _renewals,
+    RenewalStep: _renewal_steps,
+    RenewalSummaryTable: _renewal_summary_tables,
+    Violation: _violations,
     Application: _applications,
     ApplicationStep: _steps,
     SummaryTable: _summary_tables,
