@@ -279,11 +279,12 @@ def test_sql_search_agrees_with_the_rule_on_every_boundary():
         {"voided_on": d1}, {"voided_on": d3}, {"voided_on": d3 + timedelta(days=1)},
         {"revoked_on": d1 + timedelta(days=1)}, {"revoked_on": d3},
         {"revoked_on": d3 + timedelta(days=1)},
+        {"superseded_on": d1}, {"superseded_on": d3}, {"superseded_on": d3 + timedelta(days=1)},
     ]
     for i, spec in enumerate(specs, start=1):
         spec = dict(spec)
         fields = {k: spec.pop(k) for k in ("collected_on", "valid_until", "voided_on",
-                                           "revoked_on") if k in spec}
+                                           "revoked_on", "superseded_on") if k in spec}
         card = examiner(f"边界{i}", i, **spec)
         for key, value in fields.items():
             setattr(card, key, value)

@@ -108,6 +108,10 @@ def covers(**changes) -> list[str]:
     ({"voided_on": D3 + timedelta(days=1)}, None),
     ({"revoked_on": D1 + timedelta(days=1)}, "证卡已注销（考评日期2026年6月11日）"),
     ({"revoked_on": D3 + timedelta(days=1)}, None),
+    # superseded by a renewed card: the old card is not usable from that day on
+    ({"superseded_on": D1}, "证卡已换发新证（考评日期2026年6月10日）"),
+    ({"superseded_on": D3}, "证卡已换发新证（考评日期2026年6月12日）"),
+    ({"superseded_on": D3 + timedelta(days=1)}, None),
 ])
 def test_card_covers_batch(changes, reason):
     reasons = covers(**changes)

@@ -45,7 +45,20 @@ def test_the_public_view_masks_the_name_and_derives_the_status():
                        today=date(2026, 1, 1))
     assert (view.holder, view.status.value) == ("周*川", "已作废")
     assert set(vars(view)) == {"number", "holder", "level", "occupation", "issued_on",
-                               "valid_until", "status"}
+                               "valid_until", "status", "replaced_by"}
+    assert view.replaced_by is None
+
+
+def test_a_renewed_card_is_shown_as_renewed_with_the_new_number_from_that_day():
+    def view(today):
+        return public_card(number="N1", holder_name="周晓川", level="考评员", occupation="电工",
+                           issued_on=date(2023, 4, 1), valid_until=date(2026, 4, 1),
+                           collected_on=date(2023, 4, 3), voided_on=None, revoked_on=None,
+                           today=today, superseded_on=date(2026, 5, 20), superseded_by="N2")
+    assert (view(date(2026, 5, 20)).status.value, view(date(2026, 5, 20)).replaced_by) == (
+        "已换证", "N2")
+    assert (view(date(2026, 5, 19)).status.value, view(date(2026, 5, 19)).replaced_by) == (
+        "已过期", None)
 
 
 def test_rate_limit_windows_are_fixed_and_aligned():
@@ -115,6 +128,7 @@ def test_the_number_may_be_typed_without_its_prefix_or_full_width(client, card):
     ({"collected_on": None}, "待领取"),
     ({"voided_on": date(2025, 6, 2), "collected_on": None}, "已作废"),
     ({"revoked_on": date(2026, 1, 5), "revoke_reason": "复核不合格"}, "已注销"),
+    ({"superseded_on": date(2026, 1, 5)}, "已换证"),
 ])
 def test_the_status_is_derived(client, card, change, status):
     for key, value in change.items():
@@ -215,3 +229,14 @@ def test_a_busy_database_lets_the_check_through_uncounted(client, card, monkeypa
     response = check(client, card.number)
     assert response.status_code == 200 and "周*川" in response.get_data(as_text=True)
     assert db.session.scalars(select(RateCounter)).all() == []
+
+
+def test_a_renewed_card_names_the_new_card_to_check(client, card):
+    new = create_card(card.person, occupation_name="焊工", issued_on=date(2026, 5, 20),
+                      number="川考评-2026-000777", level="高级考评员")
+    card.superseded_on, card.superseded_by_id = date(2026, 5, 20), new.id
+    db.session.commit()
+    html = check(client, card.number).get_data(as_text=True)
+    assert 'status-已换证">已换证<' in html
+    assert "换发新证卡 <span class=\"mono\">川考评-2026-000777</span>" in html
+    assert "已换证" not in check(client, new.number, ip="10.1.1.2").get_data(as_text=True)

@@ -69,6 +69,7 @@ def test_card_status_values_are_the_chinese_labels():
         "已过期",
         "已作废",
         "已注销",
+        "已换证",
     ]
     assert CardStatus.VALID == "有效" and str(CardStatus.VOIDED) == "已作废"
 
@@ -78,7 +79,8 @@ ISSUED = date(2026, 4, 10)
 COLLECTED = date(2026, 5, 6)
 
 
-def status(today, *, collected_on=COLLECTED, voided_on=None, revoked_on=None, until=UNTIL):
+def status(today, *, collected_on=COLLECTED, voided_on=None, revoked_on=None, until=UNTIL,
+           superseded_on=None):
     return card_status(
         valid_until=until,
         collected_on=collected_on,
@@ -86,6 +88,7 @@ def status(today, *, collected_on=COLLECTED, voided_on=None, revoked_on=None, un
         revoked_on=revoked_on,
         today=today,
         collection_deadline=date(2026, 7, 8),
+        superseded_on=superseded_on,
     )
 
 
@@ -120,6 +123,16 @@ def status(today, *, collected_on=COLLECTED, voided_on=None, revoked_on=None, un
         (date(2029, 1, 9), {}, CardStatus.VALID),  # 91 days before the last day
         (date(2029, 1, 10), {}, CardStatus.EXPIRING),  # 90 days before
         (date(2029, 4, 10), {}, CardStatus.EXPIRING),  # the last valid day
+        # superseded by a renewed card: 已换证 from that day, after 已注销 and 已作废,
+        # before 已过期
+        (date(2029, 4, 1), {"superseded_on": date(2029, 4, 1)}, CardStatus.SUPERSEDED),
+        (date(2029, 3, 31), {"superseded_on": date(2029, 4, 1)}, CardStatus.EXPIRING),
+        (date(2030, 1, 1), {"superseded_on": date(2029, 4, 1)}, CardStatus.SUPERSEDED),
+        (date(2029, 5, 1), {"superseded_on": date(2029, 4, 20)}, CardStatus.SUPERSEDED),
+        (date(2029, 5, 1), {"superseded_on": date(2029, 4, 20), "revoked_on": date(2029, 4, 25)},
+         CardStatus.REVOKED),
+        (date(2029, 5, 1), {"superseded_on": date(2029, 4, 20), "collected_on": None,
+                            "voided_on": date(2026, 7, 9)}, CardStatus.VOIDED),
     ],
 )
 def test_card_status_truth_table(today, kwargs, expected):

@@ -189,6 +189,12 @@ def test_status_filter_matches_card_status_on_every_boundary():
         (date(2025, 1, 5), {"collected_on": date(2025, 1, 9), "revoked_on": date(2026, 6, 2),
                             "revoke_reason": "弄虚作假"}),                     # revoked tomorrow
         (date(2022, 1, 5), {"voided_on": date(2022, 4, 9)}),                  # voided, expired
+        (date(2023, 6, 1), {"collected_on": date(2023, 6, 5),
+                            "superseded_on": today}),                          # renewed today
+        (date(2023, 6, 1), {"collected_on": date(2023, 6, 5),
+                            "superseded_on": date(2026, 6, 2)}),               # renewed tomorrow
+        (date(2022, 1, 5), {"collected_on": date(2022, 1, 9),
+                            "superseded_on": date(2025, 1, 5)}),               # renewed, expired
     ]):
         made.append(_card(person, f"川考评-2020-{n + 1:06d}", issued, **dates))
     from portal.auth.models import User

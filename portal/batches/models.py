@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.applications.rules import QualificationLevel
@@ -86,6 +86,17 @@ class Assignment(db.Model):
         UniqueConstraint("batch_id", "person_id", name="uq_assignment_batch_id_person_id"),
         CheckConstraint(
             "answer IN ('pending','accepted','refused','recused')", name="answer_known"
+        ),
+        # Renewal rule 2 (unjustified refusals in a window) and the refusals a unit must
+        # judge; partial, so SQLite uses it only when the query repeats answer = 'refused'.
+        Index(
+            "ix_assignment_refused",
+            "person_id",
+            "reason_justified",
+            "answered_at",
+            "assigned_at",
+            sqlite_where=text("answer = 'refused'"),
+            postgresql_where=text("answer = 'refused'"),
         ),
     )
 

@@ -143,6 +143,7 @@ def covers(card: Card, batch: EvaluationBatch) -> list[str]:
     return rules.card_covers_batch(
         card.level, card.issued_on, card.valid_until, card.collected_on, card.voided_on,
         card.revoked_on, card.occupation_id, batch.occupation_id, batch.level, batch.exam_days,
+        superseded_on=card.superseded_on,
     )
 
 

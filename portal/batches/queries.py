@@ -143,6 +143,7 @@ def eligible_conditions(batch: EvaluationBatch) -> list:
         Card.collected_on <= first,
         or_(Card.voided_on.is_(None), Card.voided_on > last),
         or_(Card.revoked_on.is_(None), Card.revoked_on > last),
+        or_(Card.superseded_on.is_(None), Card.superseded_on > last),
     ]
 
 

@@ -115,6 +115,7 @@ def card_levels_for(batch_level: QualificationLevel | int) -> list[str]:
 _STATUS_REASONS = {
     CardStatus.REVOKED: "证卡已注销",
     CardStatus.VOIDED: "证卡已作废（未按期领取）",
+    CardStatus.SUPERSEDED: "证卡已换发新证",
     CardStatus.EXPIRED: "证卡已过有效期",
     CardStatus.PENDING_COLLECTION: "证卡尚未领取",
 }
@@ -131,6 +132,7 @@ def card_covers_batch(
     batch_occupation_id: int,
     batch_level: QualificationLevel | int,
     exam_days: Sequence[date],
+    superseded_on: date | None = None,
 ) -> list[str]:
     """Why a card does not let its holder evaluate a batch; an empty list means it does.
 
@@ -142,7 +144,8 @@ def card_covers_batch(
       (:func:`portal.applications.rules.can_evaluate`);
     - it is usable on **every** exam day: issued on or before the day (``valid_from``), not
       past ``valid_until`` (the last valid day itself counts), collected on or before the day,
-      neither voided nor revoked on or before the day. The day's status is
+      neither voided, revoked nor superseded by a renewed card (``superseded_on``: the
+      holder works with the new card) on or before the day. The day's status is
       :func:`portal.cards.rules.card_status` with ``today`` = that day, so an event counts from
       its date on: a card issued on the first exam day is usable that day only if it was also
       collected that day; a card revoked on the last exam day is not usable that day.
@@ -161,7 +164,8 @@ def card_covers_batch(
             problem = f"证卡于{cn_date(valid_from)}才发证"
         else:
             status = card_status(valid_until=valid_until, collected_on=collected_on,
-                                 voided_on=voided_on, revoked_on=revoked_on, today=day)
+                                 voided_on=voided_on, revoked_on=revoked_on, today=day,
+                                 superseded_on=superseded_on)
             problem = _STATUS_REASONS.get(status)
         if problem and problem not in seen:
             seen.add(problem)

@@ -69,14 +69,22 @@ class PublicCard:
     issued_on: date
     valid_until: date
     status: CardStatus
+    #: The number of the card that replaced this one (复核换证), shown with 已换证.
+    replaced_by: str | None = None
 
 
 def public_card(*, number: str, holder_name: str, level: str, occupation: str,
                 issued_on: date, valid_until: date, collected_on: date | None,
-                voided_on: date | None, revoked_on: date | None, today: date) -> PublicCard:
+                voided_on: date | None, revoked_on: date | None, today: date,
+                superseded_on: date | None = None,
+                superseded_by: str | None = None) -> PublicCard:
     """The public view of a card on ``today``: the holder's name masked (:func:`mask_name`)
-    and the status derived by :func:`portal.cards.rules.card_status`."""
+    and the status derived by :func:`portal.cards.rules.card_status`. A card renewed by
+    ``today`` (已换证) also names the new card (``superseded_by``), so whoever checks the old
+    one knows which card to check instead; before that day the new number is not shown."""
     status = card_status(valid_until=valid_until, collected_on=collected_on,
-                         voided_on=voided_on, revoked_on=revoked_on, today=today)
+                         voided_on=voided_on, revoked_on=revoked_on, today=today,
+                         superseded_on=superseded_on)
+    replaced_by = superseded_by if status is CardStatus.SUPERSEDED else None
     return PublicCard(number, mask_name(holder_name), level, occupation, issued_on,
-                      valid_until, status)
+                      valid_until, status, replaced_by)

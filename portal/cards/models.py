@@ -52,7 +52,7 @@ class Card(db.Model):
     origin: Mapped[str] = mapped_column(String(10), default="training")
     #: Renewed (复核换证): the day the new card was issued and the card that replaced this one.
     superseded_on: Mapped[date | None]
-    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("card.id"))
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("card.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     person: Mapped[Person] = relationship()
@@ -100,6 +100,7 @@ class Card(db.Model):
             revoked_on=self.revoked_on,
             today=today,
             collection_deadline=self.collection_deadline,
+            superseded_on=self.superseded_on,
         )
 
 

@@ -30,6 +30,8 @@ def status_expr(today: date):
          literal(CardStatus.REVOKED.value)),
         (and_(Card.voided_on.is_not(None), Card.voided_on <= today),
          literal(CardStatus.VOIDED.value)),
+        (and_(Card.superseded_on.is_not(None), Card.superseded_on <= today),
+         literal(CardStatus.SUPERSEDED.value)),
         (Card.valid_until < today, literal(CardStatus.EXPIRED.value)),
         (or_(Card.collected_on.is_(None), Card.collected_on > today),
          literal(CardStatus.PENDING_COLLECTION.value)),
@@ -98,6 +100,7 @@ WORK_LISTS = [
     (CardStatus.VOIDED.value, "已作废"),
     (CardStatus.REVOKED.value, "已注销"),
     (CardStatus.EXPIRING.value, "即将到期（90天内）"),
+    (CardStatus.SUPERSEDED.value, "已换证"),
     ("bans", "禁止申报人员"),
 ]
 
@@ -120,6 +123,9 @@ def work_list(viewer: User, today: date, wanted: CardStatus, q: str = "") -> Sel
         stmt = stmt.order_by(None).order_by(Card.voided_on.desc(), Card.id.desc())
     elif wanted is CardStatus.REVOKED:
         stmt = stmt.order_by(None).order_by(Card.revoked_on.desc(), Card.id.desc())
+    elif wanted is CardStatus.SUPERSEDED:
+        stmt = (stmt.order_by(None).order_by(Card.superseded_on.desc(), Card.id.desc())
+                .options(joinedload(Card.superseded_by)))
     return _matching(stmt.options(joinedload(Card.person).joinedload(Person.region),
                                   joinedload(Card.occupation)), q)
 
@@ -185,6 +191,12 @@ def bans_of(person_id: int) -> list[PersonBan]:
                  joinedload(PersonBan.lifted_by))
         .order_by(PersonBan.id.desc())
     ))
+
+
+def replaced_card(card: Card) -> Card | None:
+    """The card that ``card`` was issued to replace (复核换证: the old card superseded by
+    it), or None. Same holder, so in scope whenever ``card`` is."""
+    return db.session.scalars(select(Card).where(Card.superseded_by_id == card.id)).first()
 
 
 def card_history(card: Card) -> list[AuditEvent]:

@@ -33,6 +33,7 @@ STATUS_CLASSES = {
     CardStatus.PENDING_COLLECTION: "pending", CardStatus.VALID: "valid",
     CardStatus.EXPIRING: "expiring", CardStatus.EXPIRED: "expired",
     CardStatus.VOIDED: "voided", CardStatus.REVOKED: "revoked",
+    CardStatus.SUPERSEDED: "superseded",
 }
 
 
@@ -103,12 +104,14 @@ def _page(card: Card, status: int = 200, **forms):
     today = local_today()
     user = current_user
     can_collect = card.awaiting_collection and card.can_record_collection(user)
+    # A renewed card's qualification lives on in the new card: revoke that one instead.
     can_revoke = (rules.can_revoke(user) and card.revoked_on is None
-                  and card.voided_on is None)
+                  and card.voided_on is None and card.superseded_on is None)
     ban = queries.active_ban(card.person_id)
     context = {
         "card": card, "today": today, "status": card.status(today),
         "history": queries.card_history(card), "ban": ban,
+        "replaced": queries.replaced_card(card),
         "lifted_bans": [b for b in queries.bans_of(card.person_id) if not b.active],
         "collect_form": forms.get("collect_form")
         or (CollectForm(collected_on=today) if can_collect else None),

@@ -57,6 +57,7 @@ class CardStatus(StrEnum):
     EXPIRED = "已过期"
     VOIDED = "已作废"
     REVOKED = "已注销"
+    SUPERSEDED = "已换证"
 
 
 def valid_until(issued_on: date) -> date:
@@ -93,6 +94,7 @@ def card_status(
     revoked_on: date | None,
     today: date,
     collection_deadline: date | None = None,
+    superseded_on: date | None = None,
 ) -> CardStatus:
     """The status of a card on ``today``, derived from its recorded dates.
 
@@ -104,12 +106,15 @@ def card_status(
     2. 已作废 — voided (``voided_on``): not collected within 60 working days (notice §五(一)).
        Also final, and it is what the ban on two consecutive voids counts, so it must stay
        visible after the validity date passes.
-    3. 已过期 — ``today`` is after ``valid_until``: the three years are over.
-    4. 待领取 — not collected yet (``collected_on`` is None): the card exists but the examiner
+    3. 已换证 — superseded (``superseded_on``): the province approved the renewal and issued
+       a new card that day (notice §三(四)); the holder works with the new card from then on,
+       so this card shows 已换证 even while its old validity runs, and after it ends.
+    4. 已过期 — ``today`` is after ``valid_until``: the three years are over.
+    5. 待领取 — not collected yet (``collected_on`` is None): the card exists but the examiner
        cannot work with it (notice §五(一): "持证开展相关工作").
-    5. 即将到期 — collected and ``today`` is within :data:`EXPIRING_DAYS` (90) days of
+    6. 即将到期 — collected and ``today`` is within :data:`EXPIRING_DAYS` (90) days of
        ``valid_until``, both ends inclusive, so the holder prepares the renewal.
-    6. 有效 — otherwise.
+    7. 有效 — otherwise.
 
     Voiding is a recorded event: a sweep sets ``voided_on`` once the (non-provisional)
     collection deadline has passed (:func:`collection_overdue`).  This function never voids a
@@ -124,6 +129,8 @@ def card_status(
         return CardStatus.REVOKED
     if _on_or_before(voided_on, today):
         return CardStatus.VOIDED
+    if _on_or_before(superseded_on, today):
+        return CardStatus.SUPERSEDED
     if today > valid_until:
         return CardStatus.EXPIRED
     if not _on_or_before(collected_on, today):

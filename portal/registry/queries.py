@@ -88,6 +88,8 @@ def _status_condition(status: str, today: date) -> list[ColumnElement[bool]]:
         conditions.append(Card.voided_on <= today)
     elif status == CardStatus.REVOKED.value:
         conditions.append(Card.revoked_on <= today)
+    elif status == CardStatus.SUPERSEDED.value:
+        conditions.append(Card.superseded_on <= today)
     return conditions
 
 
@@ -109,7 +111,8 @@ def _card_conditions(f: Filters, today: date) -> list[ColumnElement[bool]]:
 
 #: Statuses few cards have at any time; their date condition finds them by index.
 NARROW_STATUSES = (CardStatus.EXPIRING.value, CardStatus.PENDING_COLLECTION.value,
-                   CardStatus.VOIDED.value, CardStatus.REVOKED.value)
+                   CardStatus.VOIDED.value, CardStatus.REVOKED.value,
+                   CardStatus.SUPERSEDED.value)
 
 
 def _narrow(f: Filters) -> bool:

@@ -66,6 +66,7 @@ STATUS_FILTERS: dict[str, str] = {
     CardStatus.VALID.value: "有效",
     CardStatus.EXPIRED.value: "已过期",
     CardStatus.REVOKED.value: "已注销",
+    CardStatus.SUPERSEDED.value: "已换证",
     NO_CARD: "无证卡",
 }
 

@@ -36,6 +36,9 @@ class EvaluationSheet(db.Model):
     __table_args__ = (
         CheckConstraint("grade IS NULL OR grade IN ('优','良','中','差')", name="grade_known"),
         Index("ix_evaluation_sheet_person_final", "person_id", "finalised_at"),
+        # The dashboards' sheets of a year by grade and renewal rule 1's 差 sheets: an
+        # index-only range on (grade, finalised_at) that also covers batch and person.
+        Index("ix_evaluation_sheet_grade_final", "grade", "finalised_at", "batch_id", "person_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
