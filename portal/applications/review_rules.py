@@ -1,7 +1,8 @@
 """The review side of the qualification workflow as pure functions (no Flask, no database):
 which moves the detail page offers, how a reviewer's comment is composed, the unit's quota
 check, who holds an application and for how many working days, what a summary table
-(Attachment 2) prints and when it may be sent.
+(Attachment 2) prints and when it may be sent (the form itself, shared with renewal tables,
+is :mod:`portal.summary_tables.rules`).
 
 Notice §二(二)–(三): "由本人自愿提出申请，经所在单位推荐，向各市（州）职鉴中心申报，省直备案评价
 机构直接向省职鉴中心申报" — the unit recommends, the city centre (or the provincial-direct
@@ -24,6 +25,13 @@ from portal.applications.rules import (
     TitleLevel,
     allowed_actions,
 )
+from portal.summary_tables.rules import (
+    ATTACHMENT2_HEADERS,
+    ATTACHMENT2_TITLE,
+    office_code,
+    table_number,
+)
+from portal.summary_tables.rules import send_problems as _send_problems
 from portal.workdays import PROVISIONAL_FIXED_HOLIDAYS, WorkdayCalendar
 
 __all__ = [
@@ -39,6 +47,7 @@ __all__ = [
     "compose_comment",
     "current_qualification",
     "holder_office",
+    "office_name",
     "office_code",
     "panel_actions",
     "quota_verdict",
@@ -78,14 +87,6 @@ PASSED_UNIT: frozenset[Stage] = frozenset({
 #: approval and return act only on these).
 AWAITING_PROVINCE: frozenset[Stage] = frozenset({Stage.PROVINCE_REVIEW})
 
-ATTACHMENT2_TITLE = "四川省技能人才评价考评员资格培训（复核）汇总表"
-#: The columns of Attachment 2, in the notice's order and wording.
-ATTACHMENT2_HEADERS: tuple[str, ...] = (
-    "序号", "工作单位", "姓名", "性别", "身份证号码", "文化程度", "现职业资格(专业技术职务)",
-    "申报考评职业(工种)", "联系电话", "通讯地址",
-)
-
-
 #: The order of the application page's buttons: going forward first, then back, then ending.
 PANEL_ORDER: tuple[Action, ...] = (Action.SUBMIT, Action.RECOMMEND, Action.APPROVE,
                                    Action.RETURN, Action.DECLINE, Action.REJECT, Action.WITHDRAW)
@@ -99,13 +100,14 @@ def panel_actions(stage: Stage | str, capacities: Iterable[Capacity | str]) -> l
     return [a for a in PANEL_ORDER if a in allowed]
 
 
-def compose_comment(reasons: Iterable[str], text: str | None) -> str:
+def compose_comment(reasons: Iterable[str], text: str | None,
+                    canned: Iterable[str] = CANNED_REASONS) -> str:
     """The comment recorded with a move: the ticked canned reasons (in the order of
-    :data:`CANNED_REASONS`, unknown ones ignored), then the reviewer's own words, joined by
-    "；". ``compose_comment(["照片不符合要求"], "请换白底照片")`` is
-    ``"照片不符合要求；请换白底照片"``."""
+    ``canned``, by default :data:`CANNED_REASONS`; unknown ones ignored), then the reviewer's
+    own words, joined by "；". ``compose_comment(["照片不符合要求"], "请换白底照片")`` is
+    ``"照片不符合要求；请换白底照片"``. The renewal review passes its own list."""
     ticked = set(reasons)
-    parts = [r for r in CANNED_REASONS if r in ticked]
+    parts = [r for r in canned if r in ticked]
     free = (text or "").strip()
     if free:
         parts.append(free)
@@ -166,11 +168,22 @@ def holder_office(stage: Stage | str, *, applicant_name: str, unit_name: str,
     holder = HOLDERS.get(Stage(stage))
     if holder is None:
         return None
-    if holder is Capacity.APPLICANT:
-        return applicant_name
-    if holder is Capacity.UNIT:
+    return office_name(holder, person_name=applicant_name, unit_name=unit_name,
+                       region_name=region_name, region_is_province=region_is_province,
+                       province_name=province_name)
+
+
+def office_name(capacity: str, *, person_name: str, unit_name: str, region_name: str,
+                region_is_province: bool, province_name: str) -> str:
+    """The name of whoever acts in ``capacity`` (a capacity code: ``applicant`` or ``holder``
+    for the person, ``unit``, ``initial_reviewer``, ``province``) on a qualification or a
+    renewal application: the person, the unit, the city centre of the region or for 四川省
+    the provincial-direct institution, the provincial centre."""
+    if capacity in ("applicant", "holder"):
+        return person_name
+    if capacity == "unit":
         return unit_name
-    if holder is Capacity.INITIAL_REVIEWER:
+    if capacity == "initial_reviewer":
         return unit_name if region_is_province else f"{region_name}职业技能鉴定指导中心"
     return f"{province_name}职业技能鉴定指导中心"
 
@@ -210,19 +223,6 @@ def workdays_held(since: date, today: date, calendar: WorkdayCalendar) -> Held:
 # --------------------------------------------------------------------------- Attachment 2
 
 
-def office_code(region_code: str, reviewer_org_id: int | None) -> str:
-    """The part of a summary-table number naming the reviewing office: the city's region
-    code, or ``S`` and the institution's id for a provincial-direct institution (several
-    institutions share the 四川省 region)."""
-    return region_code if reviewer_org_id is None else f"S{reviewer_org_id:05d}"
-
-
-def table_number(year: int, office: str, seq: int) -> str:
-    """A summary table's number, unique in the portal: ``HZ2026-510100-003`` is the third
-    table of the plan year 2026 from the office ``510100``."""
-    return f"HZ{year}-{office}-{seq:03d}"
-
-
 def current_qualification(*, qualification_level: int | None, title_level: int | None,
                           qualification_text: str = "", person_title: str = "") -> str:
     """The 现职业资格(专业技术职务) cell of Attachment 2: the national vocational
@@ -241,21 +241,10 @@ def current_qualification(*, qualification_level: int | None, title_level: int |
 
 
 def send_problems(*, has_scan: bool, sent: bool, stages: Iterable[Stage | str]) -> list[str]:
-    """Why a summary table cannot go to the province yet (empty: it may).
-
-    Notice §二(三)2: the reviewer's 汇总表 is "盖章装订成册，统一上报" — it goes with its stamped
-    scan, and every application on it must still be approved and waiting.
-    """
+    """Why a qualification summary table cannot go to the province yet (empty: it may):
+    :func:`portal.summary_tables.rules.send_problems` with every application on it still
+    "初审通过" (notice §二(三)2 "盖章装订成册，统一上报")."""
     stages = [Stage(s) for s in stages]
-    if sent:
-        return ["该汇总表已报送省职鉴中心"]
-    problems = []
-    if not stages:
-        problems.append("汇总表中没有申报")
-    if not has_scan:
-        problems.append("请先上传加盖公章的汇总表扫描件")
-    waiting = sum(s is not Stage.INITIAL_APPROVED for s in stages)
-    if waiting:
-        problems.append(f"汇总表中有 {waiting} 份申报已不处于“{Stage.INITIAL_APPROVED.label}”")
-    return problems
-
+    return _send_problems(has_scan=has_scan, sent=sent, count=len(stages),
+                          not_approved=sum(s is not Stage.INITIAL_APPROVED for s in stages),
+                          approved_label=Stage.INITIAL_APPROVED.label)

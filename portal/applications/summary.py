@@ -24,84 +24,44 @@ no longer matches the table and is detached.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.applications.models import Application, SummaryTable, TrainingPlan
 from portal.applications.operations import apply_action, capacities
 from portal.applications.review_rules import (
-    ATTACHMENT2_HEADERS,
-    ATTACHMENT2_TITLE,
     AWAITING_PROVINCE,
     current_qualification,
-    office_code,
     send_problems,
-    table_number,
 )
 from portal.applications.rules import Action, Capacity, IllegalTransition, Stage
 from portal.audit.operations import record
-from portal.auth.roles import Role
-from portal.catalogue.models import Region
 from portal.extensions import db
 from portal.people.models import Person
 from portal.scope import visible
-from portal.timeutil import cn_date, to_local, utcnow
+from portal.summary_tables import shared
+from portal.summary_tables.shared import (
+    Office,
+    filled_on,
+    in_office,
+    is_reviewer,
+    may_view,
+    offices_of,
+    province_region,
+)
+from portal.timeutil import utcnow
+
+__all__ = [  # the reviewing-office helpers are shared with renewal tables
+    "Office", "SummaryError", "approve_all", "attach_scan", "candidate_plans", "candidates",
+    "create_table", "delete_table", "filled_on", "is_reviewer", "may_view", "offices_of",
+    "pdf_bytes", "province_region", "release", "return_selected", "rows", "send",
+    "send_problems", "stage_counts", "table_applications", "table_sizes", "tables_select",
+    "xlsx_bytes",
+]
 
 
 class SummaryError(IllegalTransition):
     """A summary-table operation that is not allowed; ``str()`` is a Chinese message."""
-
-
-# --------------------------------------------------------------------------- reviewing offices
-
-
-@dataclass(frozen=True)
-class Office:
-    """An initial-review office a user works for: a city centre (``org_id`` None) or a
-    provincial-direct institution (the 四川省 region and the institution)."""
-
-    region_id: int
-    org_id: int | None
-    name: str  # the default 填报单位
-    code: str  # the office part of a table number
-
-    @property
-    def key(self) -> str:
-        return f"org:{self.org_id}" if self.org_id else f"city:{self.region_id}"
-
-
-def offices_of(user) -> list[Office]:
-    """The offices for which ``user`` does initial reviews (usually one, often none)."""
-    offices = []
-    if user.has_role(Role.CITY) and user.region is not None and not user.region.is_province:
-        offices.append(Office(user.region_id, None, f"{user.region.name}职业技能鉴定指导中心",
-                              office_code(user.region.code, None)))
-    org = user.organisation
-    if user.has_role(Role.UNIT) and org is not None and org.provincial_direct:
-        province = province_region()
-        if province is not None:
-            offices.append(Office(province.id, org.id, org.name, office_code(province.code, org.id)))
-    return offices
-
-
-def province_region() -> Region | None:
-    """The region row of the province itself (四川省)."""
-    return db.session.scalars(select(Region).where(Region.is_province)).first()
-
-
-def is_reviewer(user, table: SummaryTable) -> bool:
-    """Whether ``user`` works for the office that made ``table`` (and may change or send it)."""
-    return any(o.region_id == table.region_id and o.org_id == table.reviewer_org_id
-               for o in offices_of(user))
-
-
-def _in_office(office: Office):
-    if office.org_id is None:
-        return and_(Application.region_id == office.region_id)
-    return and_(Application.region_id == office.region_id, Application.unit_id == office.org_id)
 
 
 # --------------------------------------------------------------------------- reads
@@ -112,7 +72,7 @@ def candidates(user, office: Office, plan_id: int, ids: list[int] | None = None,
     """The applications ``office`` approved in the plan that are on no table yet (optionally
     only ``ids``), oldest approval first; ``lock`` holds their rows until the commit."""
     stmt = (select(Application)
-            .where(visible(Application, user), _in_office(office),
+            .where(visible(Application, user), in_office(Application, office),
                    Application.plan_id == plan_id,
                    Application.stage == Stage.INITIAL_APPROVED.value,
                    Application.summary_table_id.is_(None))
@@ -132,7 +92,7 @@ def candidate_plans(user, office: Office) -> list[tuple[TrainingPlan, int]]:
     rows = db.session.execute(
         select(TrainingPlan, func.count(Application.id))
         .join(Application, Application.plan_id == TrainingPlan.id)
-        .where(visible(Application, user), _in_office(office),
+        .where(visible(Application, user), in_office(Application, office),
                Application.stage == Stage.INITIAL_APPROVED.value,
                Application.summary_table_id.is_(None))
         .group_by(TrainingPlan.id)
@@ -143,16 +103,7 @@ def candidate_plans(user, office: Office) -> list[tuple[TrainingPlan, int]]:
 
 def tables_select(user) -> Select:
     """The tables ``user`` may list: the office's own; for the province only sent ones."""
-    stmt = (select(SummaryTable).where(visible(SummaryTable, user))
-            .order_by(SummaryTable.created_at.desc(), SummaryTable.id.desc()))
-    if not offices_of(user) and not user.has_role(Role.ADMIN):
-        stmt = stmt.where(SummaryTable.sent_at.is_not(None))
-    return stmt
-
-
-def may_view(user, table: SummaryTable) -> bool:
-    """The province sees a table once it is sent; its office (and the admin) always."""
-    return table.sent_at is not None or is_reviewer(user, table) or user.has_role(Role.ADMIN)
+    return shared.tables_select(SummaryTable, user)
 
 
 def stage_counts(table: SummaryTable) -> dict[Stage, int]:
@@ -164,12 +115,7 @@ def stage_counts(table: SummaryTable) -> dict[Stage, int]:
 
 def table_sizes(table_ids: list[int]) -> dict[int, int]:
     """How many applications each of these tables holds now."""
-    if not table_ids:
-        return {}
-    return dict(db.session.execute(
-        select(Application.summary_table_id, func.count())
-        .where(Application.summary_table_id.in_(table_ids))
-        .group_by(Application.summary_table_id)).all())
+    return shared.table_sizes(Application, table_ids)
 
 
 def table_applications(table: SummaryTable) -> list[Application]:
@@ -212,42 +158,17 @@ def rows(table: SummaryTable) -> list[list[str | int]]:
     return [row_of(n, a) for n, a in enumerate(table_applications(table), start=1)]
 
 
-def filled_on(table: SummaryTable) -> date:
-    """填报时间: the day the table was made (China time)."""
-    return to_local(table.created_at).date()
-
-
 def pdf_bytes(table: SummaryTable) -> bytes:
-    """Attachment 2 as the official layout, landscape A4, through the one renderer."""
-    from portal.pdf import render_pdf
-
-    return render_pdf("pdf/attachment2.html", table=table, title=ATTACHMENT2_TITLE,
-                      headers=ATTACHMENT2_HEADERS, rows=rows(table),
-                      filled_on=filled_on(table))
+    """Attachment 2 in the official layout (:func:`portal.summary_tables.shared.pdf_bytes`)."""
+    return shared.pdf_bytes(table, rows(table))
 
 
 def xlsx_bytes(table: SummaryTable) -> bytes:
-    """Attachment 2 as a spreadsheet through the one exporter (formula-safe cells)."""
-    from portal.xlsx import build_xlsx
-
-    return build_xlsx(
-        ATTACHMENT2_TITLE, list(ATTACHMENT2_HEADERS), rows(table),
-        header_lines=[f"填报单位：{table.filled_by}（盖章）", f"汇总表编号：{table.number}"],
-        footer_lines=[f"经办人：{table.contact_name}　　联系电话：{table.contact_phone}　　"
-                      f"填报时间：{cn_date(filled_on(table))}"],
-        column_widths=[6, 24, 10, 6, 21, 12, 24, 22, 14, 30],
-    )
+    """Attachment 2 as a spreadsheet (:func:`portal.summary_tables.shared.xlsx_bytes`)."""
+    return shared.xlsx_bytes(table, rows(table))
 
 
 # --------------------------------------------------------------------------- changes
-
-
-def _next_number(year: int, office: Office) -> str:
-    prefix = table_number(year, office.code, 0)[:-3]
-    numbers = db.session.scalars(
-        select(SummaryTable.number).where(SummaryTable.number.like(f"{prefix}%"))).all()
-    seqs = [int(n[len(prefix):]) for n in numbers if n[len(prefix):].isdigit()]
-    return table_number(year, office.code, max(seqs, default=0) + 1)
 
 
 def create_table(*, user, office: Office, plan: TrainingPlan, application_ids: list[int],
@@ -267,7 +188,7 @@ def create_table(*, user, office: Office, plan: TrainingPlan, application_ids: l
         raise SummaryError(f"所选申报中有 {max(missing, 1)} 份已不在待汇总状态（可能已退回或已编入其他"
                            "汇总表），请刷新页面后重新选择。")
     table = SummaryTable(plan=plan, region_id=office.region_id, reviewer_org_id=office.org_id,
-                         number=_next_number(plan.year, office), filled_by=filled_by.strip(),
+                         number=shared.next_number(SummaryTable, plan.year, office), filled_by=filled_by.strip(),
                          contact_name=contact_name.strip(), contact_phone=contact_phone.strip(),
                          created_by_id=user.id, created_at=utcnow())
     db.session.add(table)
