@@ -23,6 +23,18 @@ def _card_sweep(today: date) -> str:
     return result.summary()
 
 
+def _renewal_plan(today: date) -> str:
+    """From 28 March, create and publish the year's renewal plan if nobody has (notice §三(二));
+    fails, with the Chinese message, while the year's working-day calendar is not maintained."""
+    from portal.dbutil import begin_write
+    from portal.renewals.plan_operations import ensure_plan
+
+    begin_write()
+    result = ensure_plan(today)
+    db.session.commit()
+    return result
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -33,6 +45,7 @@ class Job:
 #: Every daily job, in the order they run.
 DAILY: tuple[Job, ...] = (
     Job("cards.sweep", "证卡清理", _card_sweep),
+    Job("renewals.plan", "复核换证计划", _renewal_plan),
 )
 
 
