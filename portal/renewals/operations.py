@@ -4,8 +4,9 @@
 :func:`portal.renewals.rules.renewal_next_stage` whether the move is allowed, checks what the
 move needs (the window, a complete submission, the unit's stamped form, every finding
 decided), records the step and writes the audit event. Province approval issues the new card
-and supersedes the old one; province rejection revokes the old card. An illegal move raises
-:class:`portal.renewals.rules.IllegalRenewalMove` and changes nothing.
+and supersedes the old one; province rejection revokes the old card; a return takes the
+application off its summary table (:func:`portal.renewals.summary.release`). An illegal move
+raises :class:`portal.renewals.rules.IllegalRenewalMove` and changes nothing.
 """
 
 from __future__ import annotations
@@ -124,6 +125,12 @@ def apply_action(application: RenewalApplication, action: RenewalAction | str, *
     record(f"renewal.{action.value}", application, actor_id=user.id,
            before={"stage": before.value},
            after={"stage": target.value, "capacity": rule_capacity.value, "comment": comment})
+    if action is RenewalAction.RETURN:
+        # A returned application leaves its summary table, whoever returns it and from which
+        # page, so a later table can carry it once it is approved again.
+        from portal.renewals.summary import release
+
+        release(application, actor_id=user.id)
     return step
 
 

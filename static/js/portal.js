@@ -51,6 +51,16 @@
     if (evt.detail.xhr && evt.detail.xhr.status >= 500) { retry(evt, "未保存：服务器暂时无法处理"); }
   }, true);
 
+  // A button with data-confirm asks first (a move that cannot be undone, such as revoking a
+  // card); cancelling the dialog sends nothing.
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("[data-confirm]");
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) {
+      evt.preventDefault();
+      evt.stopPropagation();
+    }
+  }, true);
+
   // A successful request clears a previous error message.
   document.addEventListener("htmx:afterRequest", function (evt) {
     var box = alertBox();
