@@ -183,10 +183,11 @@ def _renewal_summary_tables(user: User) -> ColumnElement[bool]:
 def _violations(user: User) -> ColumnElement[bool]:
     """The province all; a city centre those of examiners of its city and those it recorded;
     a unit those it recorded and those in its own batches; an examiner their own once
-    decided (confirmed or dismissed)."""
+    decided (confirmed or dismissed); whoever recorded one (a batch's rater reporting an
+    incident) that record."""
     if user.has_role(Role.ADMIN, Role.PROVINCE):
         return true()
-    conds = []
+    conds = [Violation.reported_by_id == user.id]
     if user.person_id:
         conds.append(and_(Violation.person_id == user.person_id,
                           Violation.status != "reported"))

@@ -17,6 +17,7 @@ from portal.scope import can_see
 from portal.timeutil import local_today
 from portal.uploads.models import Upload
 from portal.uploads.service import UploadRejected, viewer_rule
+from portal.violations import queries as violation_queries
 
 bp = Blueprint("people", __name__)
 
@@ -60,7 +61,7 @@ def me():
     status = 422 if form.errors else 200
     return render_template(
         "people/me.html", person=person, form=form, cards=_cards(person), today=local_today(),
-        show_full_id=True,
+        show_full_id=True, violations=violation_queries.of_person(person.id, current_user),
     ), status
 
 

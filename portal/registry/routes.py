@@ -20,6 +20,7 @@ from portal.registry import queries, rules
 from portal.registry.rules import Filters
 from portal.scope import can_see, get_visible_or_404
 from portal.timeutil import local_today
+from portal.violations import queries as violation_queries
 from portal.xlsx import build_xlsx, xlsx_response
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
@@ -104,6 +105,8 @@ def show(person_id: int):
         page=queries.examiner_page(person, current_user, today),
         show_full_id=rules.sees_full_id(current_user, person),
         can_edit=rules.can_edit_profile(current_user, person),
+        violations=violation_queries.of_person(person.id, current_user),
+        can_record_violation=violation_queries.may_record_against(current_user, person.id),
     )
 
 
