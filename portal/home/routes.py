@@ -68,6 +68,11 @@ def index():
         ctx["my_cards"] = db.session.scalars(
             select(Card).where(Card.person_id == user.person_id).order_by(Card.issued_on.desc())
         ).all()
+    from portal.dashboards.queries import level_of
+    from portal.dashboards.routes import WORK_LABELS, my_work_items
+
+    ctx["my_work"], ctx["work_labels"] = my_work_items(user, today, limit=10), WORK_LABELS
+    ctx["dashboard_level"] = level_of(user)
     ctx["logins"] = db.session.scalars(
         select(LoginAttempt)
         .where(LoginAttempt.username == user.username)
