@@ -140,11 +140,16 @@ def _register_blueprints(app: Flask) -> None:
     from portal.cardcheck.routes import bp as cardcheck_bp
     from portal.cards.routes import bp as cards_bp
     from portal.catalogue.routes import bp as catalogue_bp
+    from portal.dashboards.routes import bp as dashboards_bp
     from portal.home.routes import bp as home_bp
     from portal.ops.health import bp as ops_bp
     from portal.orgs.routes import bp as orgs_bp
     from portal.people.routes import bp as people_bp
     from portal.registry.routes import bp as registry_bp
+    from portal.renewals.apply_routes import bp as renew_bp
+    from portal.renewals.plan_routes import bp as renewal_plans_bp
+    from portal.renewals.review_routes import bp as renewals_bp
+    from portal.renewals.summary_routes import bp as renewal_tables_bp
     from portal.sheets.import_routes import bp as sheet_imports_bp
     from portal.sheets.routes import bp as sheets_bp
     from portal.training.result_import_routes import bp as training_results_bp
@@ -152,6 +157,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.training.session_routes import bp as training_sessions_bp
     from portal.uploads.routes import bp as uploads_bp
     from portal.users.routes import bp as users_bp
+    from portal.violations.routes import bp as violations_bp
 
     for bp in (auth_bp, home_bp, users_bp, orgs_bp, catalogue_bp, calendar_bp, audit_bp,
                uploads_bp, people_bp, batches_bp, sheets_bp, sheet_imports_bp, ops_bp,
@@ -162,6 +168,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(training_results_bp)
     app.register_blueprint(applications_bp)
     app.register_blueprint(apply_bp)
+    app.register_blueprint(dashboards_bp)
+    app.register_blueprint(renew_bp)
+    app.register_blueprint(renewals_bp)
+    app.register_blueprint(violations_bp)
+    app.register_blueprint(renewal_tables_bp)
+    app.register_blueprint(renewal_plans_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

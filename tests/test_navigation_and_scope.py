@@ -7,13 +7,15 @@ from factories import create_org, create_user, region
 
 NAV = {
     "admin": ["首页", "机构", "用户管理", "职业目录", "工作日历", "审计日志"],
-    "province": ["首页", "机构", "考评批次", "培训计划", "申报审核", "考评员名册", "证卡工作台",
-                 "历史证卡导入"],
-    "city": ["首页", "机构", "考评批次", "培训计划", "申报审核", "考评员名册", "证卡工作台"],
-    "unit": ["首页", "机构", "考评批次", "培训计划", "申报审核", "考评员名册"],
+    "province": ["首页", "机构", "考评批次", "培训计划", "申报审核", "换证审核", "复核换证计划",
+                 "换证汇总表", "考评员名册", "违规记录", "证卡工作台", "历史证卡导入"],
+    "city": ["首页", "机构", "考评批次", "培训计划", "申报审核", "换证审核", "换证汇总表",
+             "考评员名册", "违规记录", "证卡工作台"],
+    "unit": ["首页", "机构", "考评批次", "培训计划", "申报审核", "换证审核", "换证汇总表",
+             "考评员名册", "违规记录"],
     "site_lead": ["首页", "机构", "考评批次"],
     "supervisor": ["首页", "考评批次"],
-    "applicant": ["首页", "我的资料", "我的申报", "我的考评任务", "培训计划"],
+    "applicant": ["首页", "我的资料", "我的申报", "复核换证", "我的考评任务", "培训计划"],
 }
 
 
@@ -32,7 +34,7 @@ def test_each_role_sees_only_its_navigation(client, login_as, role):
 def test_a_user_with_two_roles_sees_both(client, login_as):
     login_as("unit", "site_lead")
     html = client.get("/").get_data(as_text=True)
-    assert nav_labels(html) == ["首页", "机构", "考评批次", "培训计划", "申报审核", "考评员名册"]
+    assert nav_labels(html) == NAV["unit"]
     assert "申报单位/评价机构经办人、评价机构考场负责人" in html
 
 

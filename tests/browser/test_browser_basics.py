@@ -29,7 +29,8 @@ def test_admin_and_city_officer_see_their_own_navigation(page, live_server):
 
     log_in(page, live_server, "cd1")
     assert page.locator("h1").inner_text() == "您好，成都经办"
-    assert nav(page) == ["首页", "机构", "考评批次", "培训计划", "申报审核", "考评员名册", "证卡工作台"]
+    assert nav(page) == ["首页", "机构", "考评批次", "培训计划", "申报审核", "换证审核",
+                         "换证汇总表", "考评员名册", "违规记录", "证卡工作台"]
     assert "成都市考评员证卡" in page.content()
 
 
