@@ -25,7 +25,7 @@ from portal.timeutil import local_today
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_USERS = {"admin", "sheng", "chengdu", "mianyang", "jigou", "shengzhi", "dudao", "shenbao",
               "kaochang_my", "shenbao1", "shenbao2", "shenbao3", "shenbao4", "shenbao5", "shenbao6",
-              "shenbao7", "shenbao8"}
+              "shenbao7", "shenbao8", *(f"huanzheng{i}" for i in range(1, 10))}
 
 
 @pytest.fixture

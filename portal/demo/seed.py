@@ -15,6 +15,7 @@ from portal.catalogue.models import Occupation, Region
 from portal.demo.batches import seed_batches
 from portal.demo.qualification import seed_qualification
 from portal.demo.reference import CITIES, OCCUPATIONS, PROVINCE
+from portal.demo.renewal import seed_renewal
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgType
 from portal.people.idcard import make_id_number
@@ -116,10 +117,11 @@ def seed_demo(examiners: int = 360, seed: int = 2026) -> dict[str, int]:
     db.session.flush()
     sheets = seed_batches(rng, today, orgs, occupations, users)
     applications = seed_qualification(rng, today, orgs, occupations, regions, users, people)
+    renewals = seed_renewal(rng, today, users)
     counts = {
         "regions": len(regions), "occupations": len(occupations), "organisations": len(orgs),
         "users": len(users), "people": len(people), "cards": len(cards),
-        "sheets": sheets, "applications": applications,
+        "sheets": sheets, "applications": applications, "renewals": renewals,
     }
     record("demo.seed", None, entity_type="system", entity_id="demo", after=counts)
     db.session.commit()
@@ -220,6 +222,7 @@ def _examiners(rng, today, count, cities, orgs, occupations, seq_by_year):
             card = _card(rng, person, occupation, level, renewed, "valid",
                          seq_by_year[renewed.year], today)
             card.origin = "renewal"
+            cards[-1].superseded_on, cards[-1].superseded_by = renewed, card
             cards.append(card)
     db.session.add_all(people + cards)
     db.session.flush()
