@@ -395,6 +395,8 @@ def test_submit_outside_the_window_is_refused(client):
     assert response.status_code == 422
     assert "报名时间已结束" in text(response)
     assert application_of(card).stage == "draft"
+    page = client.get(f"/renew/{application.id}").get_data(as_text=True)
+    assert "报名时间已结束" in page and "提交申请" not in page  # no button that cannot work
 
 
 def test_submit_without_uploads_lists_the_missing_ones(client):
