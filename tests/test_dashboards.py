@@ -341,6 +341,9 @@ def test_the_memo_serves_until_something_is_recorded(app, client, login_as, seed
     create_card(create_person("新人", "成都市", seq=20), issued_on=local_today()
                 - timedelta(days=300))
     assert valid() == before  # nothing recorded: the memo still serves
+    record("sheet.level", db.session.scalars(select(Card)).first(), after={})
+    db.session.commit()
+    assert valid() == before  # a level click changes no figure: still served
     record("card.test", db.session.scalars(select(Card)).first(), after={})
     db.session.commit()
     assert valid() == before + 1

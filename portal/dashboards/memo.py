@@ -5,7 +5,8 @@ The province's figures aggregate every card, sheet and application (tens of mill
 each on 80,000 cards and 200,000 sheets); between two changes they are the same. Every state
 change in the portal writes an audit event (CONVENTIONS.md; :func:`portal.audit.operations
 .record`), so the newest audit event id — one primary-key lookup — tells whether anything
-changed. A figure is reused only while that id, the local date (card statuses and working
+changed (events that change no figure, such as a level click, are skipped:
+:data:`NO_FIGURE_ACTIONS`). A figure is reused only while that id, the local date (card statuses and working
 days depend on it), the viewer and the filters are the same, and for at most
 ``DASHBOARD_CACHE_SECONDS`` (app config, else the environment variable, default 300) as a
 safety net for a change that bypasses the audit log
@@ -26,7 +27,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import current_app, g
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
 from portal.extensions import db
@@ -40,10 +41,22 @@ def _store() -> OrderedDict:
     return current_app.extensions.setdefault("dashboard_memo", OrderedDict())
 
 
+#: Audited actions that change no dashboard figure. The busiest of them — a level click on an
+#: exam day, a login — would otherwise recompute every board on nearly every visit. A level is
+#: not a figure: the boards count sheets once finalised (``sheet.finalise``), and a rater's
+#: columns to rate are counted per request, outside the memo.
+NO_FIGURE_ACTIONS = ("sheet.level", "auth.login", "auth.logout", "auth.lockout",
+                     "registry.export", "upload.create")
+
+
 def change_marker() -> int:
-    """The newest audit event id (0 for none), read once per request."""
+    """The newest id of an audit event that may change a figure (0 for none), read once per
+    request: the newest ids read backwards on the primary key, skipping
+    :data:`NO_FIGURE_ACTIONS`, so it stops at the first relevant event."""
     if "dashboard_marker" not in g:
-        g.dashboard_marker = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+        g.dashboard_marker = db.session.scalar(
+            select(AuditEvent.id).where(AuditEvent.action.not_in(NO_FIGURE_ACTIONS))
+            .order_by(AuditEvent.id.desc()).limit(1)) or 0
     return g.dashboard_marker
 
 
