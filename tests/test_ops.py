@@ -178,10 +178,9 @@ def test_the_daily_jobs_run_from_one_command_and_twice_is_harmless(app):
     from factories import create_card, create_person
     from sqlalchemy import select
 
+    from portal.calendar.models import CalendarYear
     from portal.cards.models import Card
     from portal.timeutil import local_today
-
-    from portal.calendar.models import CalendarYear
 
     # The renewal-plan job needs this year's working-day calendar; confirm it, so that the
     # test does not start failing on the first 28 March the package does not cover.
