@@ -5,14 +5,11 @@
 Starts the portal on a throwaway demo database, logs in as demo accounts and saves PNGs.
 """
 
-import os
 import sys
-import tempfile
-import threading
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
+from shots import chromium, demo_app, log_in, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -50,40 +47,24 @@ def demo_ids() -> dict[str, int]:
 
 
 def main(out_dir: Path) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="portal-shots-"))
-    os.environ.update(DATABASE_URL=f"sqlite:///{tmp / 'demo.db'}",
-                      UPLOAD_FOLDER=str(tmp / "uploads"), SECRET_KEY=os.urandom(16).hex())
-    from portal import create_app
-    from portal.setup import prepare_database
-
-    app = create_app()
-    prepare_database(app)
+    app = demo_app()
     with app.app_context():
         ids = demo_ids()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    server, base = serve(app)
     out_dir.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                     args=["--no-sandbox", "--disable-gpu",
-                                           "--disable-background-networking"])
+        browser = chromium(pw)
         for name, user, path, full in SHOTS:
             context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
             page = context.new_page()
             if user:
-                page.goto(f"{base}/login")
-                page.get_by_label("用户名").fill(user)
-                page.get_by_label("密码").fill("Demo@2026")
-                page.get_by_role("button", name="登录").click()
-                page.wait_for_load_state()
+                log_in(page, base, user)
             page.goto(base + path.format(**ids))
             page.screenshot(path=str(out_dir / name), full_page=full)
             context.close()
             print(out_dir / name)
         browser.close()
     server.shutdown()
-
 
 if __name__ == "__main__":
     main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots")

@@ -4,17 +4,13 @@ and a PNG of the Attachment 2 PDF, on a throwaway demo database with application
     .venv/bin/python scripts/screenshots_applications.py [out_dir]
 """
 
-import os
-import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 from datetime import date, timedelta
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
+from shots import chromium, demo_app, log_in, pdf_png, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -142,14 +138,7 @@ SHOTS = [  # (file, user, path, full page)
 
 
 def main(out_dir: Path) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="portal-shots-"))
-    os.environ.update(DATABASE_URL=f"sqlite:///{tmp / 'demo.db'}",
-                      UPLOAD_FOLDER=str(tmp / "uploads"), SECRET_KEY=os.urandom(16).hex())
-    from portal import create_app
-    from portal.setup import prepare_database
-
-    app = create_app()
-    prepare_database(app)
+    app = demo_app()
     with app.app_context():
         ids = seed_applications()
         from portal.applications import summary
@@ -159,35 +148,20 @@ def main(out_dir: Path) -> None:
         pdf = summary.pdf_bytes(db.session.get(SummaryTable, ids["sent"]))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "attachment2.pdf").write_bytes(pdf)
-    pdftoppm = shutil.which("pdftoppm")  # poppler-utils
-    if pdftoppm:
-        subprocess.run([pdftoppm, "-r", "60", "-png", "-f", "1", "-l", "1",  # noqa: S603
-                        str(out_dir / "attachment2.pdf"), str(out_dir / "attachment2")],
-                       check=True)
-    else:
-        print("pdftoppm not found (apt-get install poppler-utils): no PNG of the PDF")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    pdf_png(out_dir / "attachment2.pdf", out_dir / "attachment2")
+    server, base = serve(app)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                     args=["--no-sandbox", "--disable-gpu",
-                                           "--disable-background-networking"])
+        browser = chromium(pw)
         for name, user, path, full in SHOTS:
             context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
             page = context.new_page()
-            page.goto(f"{base}/login")
-            page.get_by_label("用户名").fill(user.format(**ids))
-            page.get_by_label("密码").fill("Demo@2026")
-            page.get_by_role("button", name="登录").click()
-            page.wait_for_load_state()
+            log_in(page, base, user.format(**ids))
             page.goto(base + path.format(**ids))
             page.screenshot(path=str(out_dir / name), full_page=full)
             context.close()
             print(out_dir / name)
         browser.close()
     server.shutdown()
-
 
 if __name__ == "__main__":
     main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="review-shots-")))

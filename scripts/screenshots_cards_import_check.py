@@ -8,16 +8,14 @@ a file with errors, then a good file of 10,000 rows (shooting the spinner while 
 runs), and the report; then checks a demo card, an unknown number, and the rate limit.
 """
 
-import os
 import random
 import sys
 import tempfile
-import threading
 from datetime import date
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
+from shots import chromium, demo_app, log_in, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,22 +38,16 @@ def file_with(rows) -> Path:
 
 
 def main(out_dir: Path) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="portal-shots-"))
-    os.environ.update(DATABASE_URL=f"sqlite:///{tmp / 'demo.db'}",
-                      UPLOAD_FOLDER=str(tmp / "uploads"), SECRET_KEY=os.urandom(16).hex())
+    app = demo_app()
     from sqlalchemy import select
 
     from bench.import_cards import generate
-    from portal import create_app
     from portal.cards.models import Card
     from portal.catalogue.models import Occupation, Region
     from portal.extensions import db
     from portal.people.idcard import make_id_number
-    from portal.setup import prepare_database
     from portal.timeutil import local_today
 
-    app = create_app()
-    prepare_database(app)
     with app.app_context():
         card_number = db.session.scalars(select(Card.number).where(
             Card.collected_on.is_not(None), Card.revoked_on.is_(None),
@@ -74,22 +66,14 @@ def main(out_dir: Path) -> None:
     bad_rows[11][0], bad_rows[11][2] = "周晓川", make_id_number("510104", date(1988, 8, 8), 17)
     bad = file_with(bad_rows)
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    server, base = serve(app)
     out_dir.mkdir(parents=True, exist_ok=True)
     shots = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                     args=["--no-sandbox", "--disable-gpu",
-                                           "--disable-background-networking"])
+        browser = chromium(pw)
         context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
         page = context.new_page()
-        page.goto(f"{base}/login")
-        page.get_by_label("用户名").fill("sheng")
-        page.get_by_label("密码").fill("Demo@2026")
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_load_state()
+        log_in(page, base, "sheng")
 
         def shot(name, full=False):
             path = out_dir / name

@@ -10,15 +10,13 @@ unit's 专场 request. The unit (``jigou``) sees the session and the request for
 """
 
 import io
-import os
 import sys
 import tempfile
-import threading
 from datetime import date, timedelta
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
+from shots import chromium, demo_app, log_in, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -99,18 +97,12 @@ def results_file(rows) -> Path:
 
 
 def main(out_dir: Path) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="portal-shots-"))
-    os.environ.update(DATABASE_URL=f"sqlite:///{tmp / 'demo.db'}",
-                      UPLOAD_FOLDER=str(tmp / "uploads"), SECRET_KEY=os.urandom(16).hex())
+    app = demo_app()
     from sqlalchemy import select
 
-    from portal import create_app
     from portal.applications.models import Application
     from portal.extensions import db
-    from portal.setup import prepare_database
 
-    app = create_app()
-    prepare_database(app)
     with app.app_context():
         ids = seed()
 
@@ -121,26 +113,18 @@ def main(out_dir: Path) -> None:
                                           Application.stage == "assessment")
                 .order_by(Application.id))]
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    server, base = serve(app)
     out_dir.mkdir(parents=True, exist_ok=True)
     shots = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                     args=["--no-sandbox", "--disable-gpu",
-                                           "--disable-background-networking"])
+        browser = chromium(pw)
 
         def login(username):
             context = browser.new_context(locale="zh-CN",
                                           viewport={"width": 1280, "height": 800})
             page = context.new_page()
             page.on("dialog", lambda dialog: dialog.accept())
-            page.goto(f"{base}/login")
-            page.get_by_label("用户名").fill(username)
-            page.get_by_label("密码").fill("Demo@2026")
-            page.get_by_role("button", name="登录").click()
-            page.wait_for_load_state()
+            log_in(page, base, username)
             return page
 
         def shot(page, name, full=False):
