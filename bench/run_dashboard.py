@@ -1,6 +1,6 @@
 """Benchmark the dashboards over HTTP (issue 8): the province's and a city's dashboard.
 
-    .venv/bin/python bench/seed_dashboard.py --reset --indexes
+    .venv/bin/python bench/seed_dashboard.py --reset
     .venv/bin/python bench/run_dashboard.py                     # instance/bench_dashboard.db
     .venv/bin/python bench/run_dashboard.py \
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench_dashboard
@@ -57,6 +57,9 @@ def parse_args(argv=None):
     p.add_argument("--modes", default="memo,no-memo")
     p.add_argument("--filters", action="store_true", help="also a filtered province board")
     p.add_argument("--json", help="also write the results to this file")
+    p.add_argument("--clicks-per-second", type=float, default=0,
+                   help="while measuring, write this many level-click audit events per second "
+                        "(an exam day: raters marking sheets across the province)")
     return p.parse_args(argv)
 
 
@@ -115,6 +118,31 @@ def phase(name, clients, path, n, warmup, pids, headers=None, marker=b'id="board
     return row
 
 
+def level_clicks(database_url: str, per_second: float, stop: threading.Event) -> list[int]:
+    """Write ``sheet.level`` audit events (as a rater's level click does) at ``per_second``
+    until ``stop`` is set; returns ``[count]``, filled in as it goes."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    written = [0]
+
+    def loop():
+        sheet = None
+        with engine.connect() as c:
+            sheet = c.scalar(text("SELECT min(id) FROM evaluation_sheet"))
+        while not stop.wait(1 / per_second):
+            with engine.begin() as c:
+                c.execute(text(
+                    "INSERT INTO audit_event (at, action, entity_type, entity_id, ip) "
+                    "VALUES (CURRENT_TIMESTAMP, 'sheet.level', 'evaluation_sheet', :e, '')"),
+                    {"e": str(sheet)})
+            written[0] += 1
+        engine.dispose()
+
+    threading.Thread(target=loop, daemon=True).start()
+    return written
+
+
 def run_mode(mode: str, args, ids) -> dict:
     from run import tree_pids
 
@@ -144,6 +172,9 @@ def run_mode(mode: str, args, ids) -> dict:
                            f"/dashboard/?city={ids['chengdu']}&occupation={ids['occupation']}",
                            {"HX-Request": "true"}, b'id="board"'))
         rows = []
+        stop, clicks = threading.Event(), [0]
+        if args.clicks_per_second:
+            clicks = level_clicks(args.database_url, args.clicks_per_second, stop)
         print(f"\n--- {mode} · {args.server} · {redact(args.database_url)} · {args.clients} "
               f"client(s) · {args.requests} requests per endpoint (+{args.warmup} warm-up "
               "per session)")
@@ -160,6 +191,10 @@ def run_mode(mode: str, args, ids) -> dict:
             print(f"{name:<34} {row['requests']:>8} {row['req_s']:>7} {row['p50_ms']:>7} "
                   f"{row['p95_ms']:>7} {row['p99_ms']:>7} {row['max_ms']:>7} {row['errors']:>6} "
                   f"{row['ratio_p95']:>9} {row['srv_cpu_ms_per_req']:>14}", flush=True)
+        stop.set()
+        if args.clicks_per_second:
+            print(f"level clicks written while measuring: {clicks[0]} "
+                  f"({args.clicks_per_second:g}/s)")
         checks = {f"{name} p95 ≤ {limit:g} ms": next(r["p95_ms"] <= limit and not r["errors"]
                                                    for r in rows if r["endpoint"] == name)
                   for name, limit in TARGETS.items()}

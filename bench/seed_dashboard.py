@@ -28,8 +28,8 @@ Default target: ``instance/bench_dashboard.db`` (SQLite, never committed). What 
 
 Rows get explicit ids (``seed_large.Loader``: executemany in chunks of 10,000, one
 transaction per chunk); PostgreSQL sequences are moved past them and ``VACUUM ANALYZE`` runs
-at the end; SQLite is put back to WAL. ``--indexes`` also creates by hand the indexes the
-dashboard README proposes (the lead adds them with a migration).
+at the end; SQLite is put back to WAL. The indexes the dashboards use come with the schema
+(migration ``d3a91c7e5b20``).
 """
 
 from __future__ import annotations
@@ -66,16 +66,6 @@ ORG_KINDS = [("institution", "职业技能评价中心", 45), ("station", "职�
 GRADE_WEIGHTS = (("优", 28), ("良", 46), ("中", 21), ("差", 5))
 SCORE_RANGES = {"优": (85, 100), "良": (71, 84.5), "中": (57, 70.5), "差": (55, 56.5)}
 
-#: The indexes the dashboard needs (bench/README.md "Dashboard"); ``--indexes`` creates
-#: them by hand in the bench database until the lead adds the migration.
-PROPOSED_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS ix_evaluation_sheet_grade_final ON evaluation_sheet "
-    "(grade, finalised_at, batch_id, person_id)",
-    "CREATE INDEX IF NOT EXISTS ix_assignment_refused ON assignment "
-    "(person_id, reason_justified, answered_at, assigned_at) WHERE answer = 'refused'",
-)
-
-
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--database-url", default=os.environ.get("DATABASE_URL")
@@ -90,20 +80,9 @@ def parse_args(argv=None):
     p.add_argument("--organisations", type=int, default=300)
     p.add_argument("--supervisors", type=int, default=200)
     p.add_argument("--seed", type=int, default=2026)
-    p.add_argument("--indexes", action="store_true",
-                   help="also create the proposed dashboard indexes by hand")
     p.add_argument("--reset", action="store_true",
                    help="delete the SQLite file (or recreate a PostgreSQL 'bench' schema) first")
     return p.parse_args(argv)
-
-
-def create_proposed_indexes(engine) -> None:
-    with engine.begin() as c:
-        for ddl in PROPOSED_INDEXES:
-            c.exec_driver_sql(ddl)
-        if engine.dialect.name == "postgresql":
-            c.exec_driver_sql("ANALYZE evaluation_sheet")
-            c.exec_driver_sql("ANALYZE assignment")
 
 
 def main(argv=None) -> int:  # noqa: PLR0915 - one linear script
@@ -605,8 +584,6 @@ def main(argv=None) -> int:  # noqa: PLR0915 - one linear script
             conn.commit()
         conn.close()
         db.engine.dispose()
-        if args.indexes:
-            create_proposed_indexes(db.engine)
         if backend == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
                 c.exec_driver_sql("VACUUM ANALYZE")
