@@ -34,9 +34,11 @@ def _no_memo(app):
     before = app.config.get("DASHBOARD_CACHE_SECONDS")
     app.config["DASHBOARD_CACHE_SECONDS"] = 0
     app.extensions.pop("dashboard_memo", None)
+    app.extensions.pop("dashboard_generations", None)
     yield
     app.config["DASHBOARD_CACHE_SECONDS"] = before
     app.extensions.pop("dashboard_memo", None)
+    app.extensions.pop("dashboard_generations", None)
 
 
 def _workdays_ago(n: int) -> datetime:
@@ -344,6 +346,40 @@ def test_the_memo_serves_until_something_is_recorded(app, client, login_as, seed
     record("sheet.level", db.session.scalars(select(Card)).first(), after={})
     db.session.commit()
     assert valid() == before  # a level click changes no figure: still served
+    record("application.approve", db.session.scalars(select(Card)).first(), after={})
+    db.session.commit()
+    assert valid() == before  # a review step changes the waiting tables, not the cards
     record("card.test", db.session.scalars(select(Card)).first(), after={})
     db.session.commit()
     assert valid() == before + 1
+
+
+def test_which_figures_an_action_may_change():
+    from portal.dashboards.memo import FAMILIES, families_of
+
+    assert families_of("sheet.level") == () and families_of("auth.login") == ()
+    assert set(families_of("sheet.finalise")) == {"sheets", "risk", "board"}
+    assert set(families_of("application.approve")) == {"applications", "board"}
+    assert set(families_of("card.collect")) == {"cards", "board"}
+    # Anything not listed (a calendar change moves every working-day figure) changes all.
+    assert families_of("calendar.set") == FAMILIES and families_of("person.update") == FAMILIES
+
+
+def test_an_event_committed_out_of_id_order_is_still_seen(app):
+    from portal.audit.models import AuditEvent
+    from portal.dashboards.memo import _Generations
+
+    def event(event_id: int, action: str) -> None:
+        db.session.add(AuditEvent(id=event_id, action=action, entity_type="card",
+                                  entity_id="1"))
+        db.session.commit()
+
+    state = _Generations()
+    with app.test_request_context():
+        start = state.look()["cards"]
+        newest = (db.session.scalar(select(func.max(AuditEvent.id))) or 0)
+        event(newest + 5, "card.collect")  # committed first
+        assert state.look()["cards"] == start + 1
+        event(newest + 3, "card.issue")  # a lower id, committed later
+        assert state.look()["cards"] == start + 2
+        assert state.look()["cards"] == start + 2  # counted once
