@@ -358,7 +358,9 @@ def test_which_figures_an_action_may_change():
     from portal.dashboards.memo import FAMILIES, families_of
 
     assert families_of("sheet.level") == () and families_of("auth.login") == ()
-    assert set(families_of("sheet.finalise")) == {"sheets", "risk", "board"}
+    # Today's finalisations are counted afresh; a reopened sheet changes the days before.
+    assert families_of("sheet.finalise") == ("board",)
+    assert set(families_of("sheet.reopen")) == {"sheets", "risk", "board"}
     assert set(families_of("application.approve")) == {"applications", "board"}
     assert set(families_of("card.collect")) == {"cards", "board"}
     # Anything not listed (a calendar change moves every working-day figure) changes all.
@@ -383,3 +385,47 @@ def test_an_event_committed_out_of_id_order_is_still_seen(app):
         event(newest + 3, "card.issue")  # a lower id, committed later
         assert state.look()["cards"] == start + 2
         assert state.look()["cards"] == start + 2  # counted once
+
+
+def test_the_memo_keeps_the_days_before_today_and_counts_today_afresh(
+        app, client, login_as, seeded):
+    """With the memo on: the seeded sheets are moved to yesterday (the memo keeps them);
+    sheets finalised today are counted on the next view, at-risk shares included."""
+    from portal.audit.operations import record
+
+    today = local_today()
+    if (today - timedelta(days=1)).year != today.year:
+        pytest.skip("on 1 January yesterday's sheets belong to last year")
+    for sheet in seeded["sheets"]:
+        sheet.finalised_at -= timedelta(days=1)
+    db.session.commit()
+    app.config["DASHBOARD_CACHE_SECONDS"] = 300
+    login_as("province")
+    p1, _p2, _p3, p4 = seeded["people"]
+
+    def board() -> str:
+        return client.get("/dashboard/").get_data(as_text=True)
+
+    def grade_count(html: str, grade: str) -> int:
+        return int(re.search(rf"<td>{grade}</td><td class=\"num\"><a class=\"n\" "
+                             rf"href=\"[^\"]+\">(\d+)<", section_of(html, "sheets_grade")).group(1))
+
+    html = board()
+    assert grade_count(html, "差") == 1 and "绵阳丁" not in section_of(html, "at_risk")
+    assert "成都甲" in section_of(html, "at_risk")  # 1 差 of 3
+    # Today: 绵阳丁's first 差 (with yesterday's 中: 1 of 2) and a 良 for 成都甲 (1 of 4).
+    c1 = db.session.scalars(select(Card).where(Card.person_id == p1.id)).one()
+    c4 = db.session.scalars(select(Card).where(Card.person_id == p4.id)).one()
+    org = seeded["unit_org"]
+    for card, grade, score, number in ((c4, "差", "55.0", "KP-T-9"), (c1, "良", "80.0", "KP-T-8")):
+        batch = create_batch(org, days=(today,), number=number)
+        sheet = _final(create_assignment(batch, card, answer="accepted"), grade, score)
+        record("sheet.finalise", sheet, after={})
+        db.session.commit()
+    html = board()
+    assert grade_count(html, "差") == 2 and grade_count(html, "良") == 2
+    risk = section_of(html, "at_risk")
+    assert "绵阳丁" in risk and "50.0%" in risk  # yesterday's sheet counts in the share
+    assert "成都甲" not in risk  # 1 差 of 4: 25 %
+    listed = client.get("/dashboard/at-risk").get_data(as_text=True)
+    assert "绵阳丁" in listed and "成都甲" not in listed  # the list computes it the same way

@@ -11,8 +11,9 @@ Figures come in families, named by the first element of their memo key: ``cards`
 ``applications``, ``renewals``, ``sheets``, ``risk`` (renewal rules 1–2) and ``board`` (the
 rendered page, which also shows an institution's batches). :data:`FAMILIES_OF` says which
 families an action may change: a level click changes none (the boards count sheets once
-finalised), a review step only the waiting tables, a finalised sheet the sheet and risk
-figures; an action it does not list may change any. Each family has a generation number
+finalised), a review step only the waiting tables, a finalised sheet only the board (the
+sheet and risk families hold the days before today; today's finalisations are counted afresh
+on each build); an action it does not list may change any. Each family has a generation number
 in the process; a figure is reused only while its family's generation, the local date (card
 statuses and working days depend on it), the viewer and the filters are the same, and for at
 most ``DASHBOARD_CACHE_SECONDS`` (app config, else the environment variable, default 300) as
@@ -56,7 +57,11 @@ def _store() -> OrderedDict:
 FAMILIES_OF: dict[str, tuple[str, ...]] = {
     # No figure: a level is not a figure; logins, exports and stored files count nowhere.
     "sheet.level": (), "auth.": (), "registry.export": (), "upload.create": (),
-    "sheet.": ("sheets", "risk", "board"),
+    # The sheet and risk figures keep the days before today; today's finalisations are
+    # counted afresh on each build, so finalising (or rating, submitting) redraws the board only.
+    "sheet.finalise": ("board",), "sheet.create": ("board",), "sheet.submit": ("board",),
+    "sheet.scan": ("board",),
+    "sheet.": ("sheets", "risk", "board"),  # reopened, imported, raters changed
     "assignment.": ("risk", "board"),  # refusals (rule 2) and an institution's batches
     "batch.": ("board",),
     "card.": ("cards", "board"),

@@ -329,11 +329,15 @@ def _month():
 
 def sheet_conditions(user: User, f: DashboardFilters, *, grade: str = "",
                      region: int | None = None, organisation: int | None = None,
-                     month: int | None = None) -> list[ColumnElement[bool]]:
+                     month: int | None = None, since: datetime | None = None,
+                     before: datetime | None = None) -> list[ColumnElement[bool]]:
     """Finalised sheets of the year (local time) the viewer may see, by the batch's
     institution's city, the batch's occupation, and optionally one grade, city, institution
-    or month. ``grade IN (…)`` leads so the index ``(grade, finalised_at, …)`` serves it."""
+    or month, and only those finalised ``since`` / ``before`` a moment (UTC). ``grade IN (…)``
+    leads so the index ``(grade, finalised_at, …)`` serves it; the finalisation range is one
+    pair of bounds (SQLite ranges an index on one lower and one upper bound only)."""
     start, end = year_bounds(f.year)
+    start, end = max(start, since or start), min(end, before or end)
     conds = [EvaluationSheet.grade.in_([grade] if grade else list(rules.GRADES)),
              EvaluationSheet.finalised_at >= start, EvaluationSheet.finalised_at < end]
     if level_of(user) != "province":
@@ -361,14 +365,32 @@ class SheetFigures:
     by_org: dict[int, dict[str, int]]
     by_month: dict[int, dict[str, int]]
 
+    def plus(self, other: SheetFigures) -> SheetFigures:
+        """The figures of both sets of sheets (disjoint: before and since a moment)."""
+        def add(a: dict, b: dict) -> dict:
+            out = {k: dict(v) for k, v in a.items()}
+            for k, grades in b.items():
+                row = out.setdefault(k, dict.fromkeys(rules.GRADES, 0))
+                for g, n in grades.items():
+                    row[g] += n
+            return out
 
-def sheet_figures(user: User, f: DashboardFilters) -> SheetFigures:
+        by_grade = {g: self.by_grade[g] + other.by_grade[g] for g in rules.GRADES}
+        return SheetFigures(by_grade, add(self.by_region, other.by_region),
+                            add(self.by_org, other.by_org), add(self.by_month, other.by_month))
+
+
+def sheet_figures(user: User, f: DashboardFilters, *, before: datetime | None = None,
+                  since: datetime | None = None) -> SheetFigures:
     """This year's finalised sheets by grade, per city and institution (of the batch) and
-    per month, from one grouped query (per batch) and the batches' institutions."""
+    per month, from one grouped query (per batch) and the batches' institutions; only those
+    finalised ``before`` or ``since`` a moment (UTC) when given (the dashboard keeps the days
+    before today and counts today's afresh: :func:`SheetFigures.plus`)."""
     month = _month().label("month")
+    conds = sheet_conditions(user, f, since=since, before=before)
     rows = db.session.execute(
         select(EvaluationSheet.batch_id, EvaluationSheet.grade, month, func.count())
-        .where(*sheet_conditions(user, f))
+        .where(*conds)
         .group_by(EvaluationSheet.batch_id, EvaluationSheet.grade, month)).all()
     batch_ids = {r[0] for r in rows}
     org_of: dict[int, int] = {}
@@ -419,17 +441,34 @@ class AtRisk:
         return self.unjustified >= 3
 
 
-def at_risk(user: User, f: DashboardFilters, today: date) -> list[AtRisk]:
-    """Examiners the viewer may see who meet rule 1 or 2 today, as
-    :func:`portal.registry.rules.quality_line` computes them for one examiner: sheets
-    finalised, and refusals judged unjustified (dated as ``Assignment.refusal_day``), within
-    :func:`portal.renewals.rules.term_window` of today. Filtered by the examiner's city."""
+@dataclass(frozen=True)
+class RiskCounts:
+    """Renewal rules 1–2 counted per examiner: 差 sheets and all sheets (of the examiners with a
+    差 sheet) finalised in the term window before ``before``, and unjustified refusals in the
+    whole window."""
+
+    before: datetime
+    poor: dict[int, int]
+    totals: dict[int, int]
+    refusals: dict[int, int]
+
+
+def _risk_people(user: User, f: DashboardFilters):
+    """The examiners the viewer's at-risk figures cover (None: all of them)."""
+    if level_of(user) != "province" or f.city:
+        return select(Person.id).where(*person_filter_conditions(user, f))
+    return None
+
+
+def risk_counts(user: User, f: DashboardFilters, today: date) -> RiskCounts:
+    """The counts of :func:`at_risk` up to local midnight starting ``today``: they change only
+    when a sheet is reopened or imported or a refusal judged (the dashboard memo keeps them
+    for the day); today's sheets are added by :func:`at_risk`."""
     start, end = term_window(today)
     lo, hi = utc_midnight(start), utc_midnight(end + timedelta(days=1))
-    people = None
-    if level_of(user) != "province" or f.city:
-        people = select(Person.id).where(*person_filter_conditions(user, f))
-    in_window = [EvaluationSheet.finalised_at >= lo, EvaluationSheet.finalised_at < hi]
+    before = min(hi, utc_midnight(today))
+    people = _risk_people(user, f)
+    in_window = [EvaluationSheet.finalised_at >= lo, EvaluationSheet.finalised_at < before]
     poor_stmt = (select(EvaluationSheet.person_id, func.count())
                  .where(EvaluationSheet.grade == "差", *in_window))
     if people is not None:
@@ -451,9 +490,48 @@ def at_risk(user: User, f: DashboardFilters, today: date) -> list[AtRisk]:
         refusal_stmt = refusal_stmt.where(Assignment.person_id.in_(people))
     refusals = dict(db.session.execute(
         refusal_stmt.group_by(Assignment.person_id).having(func.count() >= 3)).all())
+    return RiskCounts(before, poor, totals, refusals)
+
+
+def at_risk(user: User, f: DashboardFilters, today: date,
+            counts: RiskCounts | None = None) -> list[AtRisk]:
+    """Examiners the viewer may see who meet rule 1 or 2 today, as
+    :func:`portal.registry.rules.quality_line` computes them for one examiner: sheets
+    finalised, and refusals judged unjustified (dated as ``Assignment.refusal_day``), within
+    :func:`portal.renewals.rules.term_window` of today. Filtered by the examiner's city.
+
+    ``counts`` (:func:`risk_counts`, computed if not given) holds the days before today;
+    today's sheets are read here (an index range of today's finalisations)."""
+    counts = counts or risk_counts(user, f, today)
+    _start, end = term_window(today)
+    hi = utc_midnight(end + timedelta(days=1))
+    poor, totals = dict(counts.poor), dict(counts.totals)
+    if counts.before < hi:
+        people = _risk_people(user, f)
+        stmt = (select(EvaluationSheet.person_id, func.count(),
+                       func.count(case((EvaluationSheet.grade == "差", 1))))
+                .where(EvaluationSheet.grade.in_(list(rules.GRADES)),
+                       EvaluationSheet.finalised_at >= counts.before,
+                       EvaluationSheet.finalised_at < hi))
+        if people is not None:
+            stmt = stmt.where(EvaluationSheet.person_id.in_(people))
+        today_rows = db.session.execute(stmt.group_by(EvaluationSheet.person_id)).all()
+        new_poor = [pid for pid, _n, p in today_rows if p and pid not in counts.totals]
+        if new_poor:  # a first 差 today: the examiner's earlier sheets count too
+            start = utc_midnight(term_window(today)[0])
+            totals.update(db.session.execute(
+                select(EvaluationSheet.person_id, func.count())
+                .where(EvaluationSheet.person_id.in_(new_poor),
+                       EvaluationSheet.finalised_at >= start,
+                       EvaluationSheet.finalised_at < counts.before)
+                .group_by(EvaluationSheet.person_id)).all())
+        for pid, n, p in today_rows:
+            if p or pid in poor:
+                totals[pid] = totals.get(pid, 0) + n
+                poor[pid] = poor.get(pid, 0) + p
     out = []
-    for pid in set(poor) | set(refusals):
-        row = AtRisk(pid, totals.get(pid, 0), poor.get(pid, 0), refusals.get(pid, 0))
+    for pid in set(poor) | set(counts.refusals):
+        row = AtRisk(pid, totals.get(pid, 0), poor.get(pid, 0), counts.refusals.get(pid, 0))
         if row.rule1 or row.rule2:
             out.append(row)
     return sorted(out, key=lambda r: (-r.rule1 - r.rule2, -r.poor, -r.unjustified, r.person_id))

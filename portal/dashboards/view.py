@@ -245,8 +245,18 @@ def _waiting_table(kind, user, f, today, calendar, links: Links) -> Table:
 # --------------------------------------------------------------------------- sheets
 
 
-def _sheet_tables(user, f, links: Links, *, per_city: bool, per_org: bool) -> list[Table]:
-    figures = remember(("sheets", user.id, f), lambda: queries.sheet_figures(user, f))
+def _sheet_figures(user, f, today: date) -> queries.SheetFigures:
+    """The year's sheet figures: the days before today from the memo (they change only when a
+    sheet is reopened or imported), today's finalisations counted afresh (an index range)."""
+    midnight = queries.utc_midnight(today)
+    past = remember(("sheets", user.id, f, today),
+                    lambda: queries.sheet_figures(user, f, before=midnight))
+    return past.plus(queries.sheet_figures(user, f, since=midnight))
+
+
+def _sheet_tables(user, f, today, links: Links, *, per_city: bool,
+                  per_org: bool) -> list[Table]:
+    figures = _sheet_figures(user, f, today)
     grades = list(rules.GRADES)
     total = sum(figures.by_grade.values())
     t = Table("sheets_grade", f"{f.year}年评价表等次", ["等次", "份数"],
@@ -308,7 +318,8 @@ def _sheet_tables(user, f, links: Links, *, per_city: bool, per_org: bool) -> li
 
 
 def _risk_table(user, f, today, links: Links, limit: int = 30) -> Table:
-    rows_data = remember(("risk", user.id, f, today), lambda: queries.at_risk(user, f, today))
+    counts = remember(("risk", user.id, f, today), lambda: queries.risk_counts(user, f, today))
+    rows_data = queries.at_risk(user, f, today, counts)
     people = {p.id: p for p in _people([r.person_id for r in rows_data[:limit]])}
     region_names = queries.names(Region, {p.region_id for p in people.values()})
     rows = []
@@ -386,13 +397,13 @@ def build(user: User, f: DashboardFilters, today: date) -> Dashboard:
                                                    links),
                                     _waiting_table("renewals", user, f, today, calendar,
                                                    links)]),
-            ("考评评价", _sheet_tables(user, f, links, per_city=level == "province",
+            ("考评评价", _sheet_tables(user, f, today, links, per_city=level == "province",
                                        per_org=True)),
             ("复核换证风险", [_risk_table(user, f, today, links)]),
         ]
     elif level == "institution":
         sections = [("考评批次与评价", [_batch_table(user, f, links),
-                                         *_sheet_tables(user, f, links, per_city=False,
+                                         *_sheet_tables(user, f, today, links, per_city=False,
                                                         per_org=False)])]
         sections.append(("本机构考评员证卡", [t for t in _card_tables(
             user, f, today, calendar, links, per_city=False)
