@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 
 from sqlalchemy import (
     ColumnElement,
@@ -432,13 +433,17 @@ class AtRisk:
     poor: int
     unjustified: int
 
-    @property
+    @cached_property
     def rule1(self) -> bool:
         return poor_share_disqualifies(self.poor, self.sheets)
 
-    @property
+    @cached_property
     def rule2(self) -> bool:
         return self.unjustified >= 3
+
+    @property
+    def flagged(self) -> bool:
+        return self.rule1 or self.rule2
 
 
 @dataclass(frozen=True)
@@ -451,6 +456,8 @@ class RiskCounts:
     poor: dict[int, int]
     totals: dict[int, int]
     refusals: dict[int, int]
+    #: The examiners these counts alone flag (today's sheets may add or remove some).
+    flagged: dict[int, AtRisk]
 
 
 def _risk_people(user: User, f: DashboardFilters):
@@ -490,7 +497,12 @@ def risk_counts(user: User, f: DashboardFilters, today: date) -> RiskCounts:
         refusal_stmt = refusal_stmt.where(Assignment.person_id.in_(people))
     refusals = dict(db.session.execute(
         refusal_stmt.group_by(Assignment.person_id).having(func.count() >= 3)).all())
-    return RiskCounts(before, poor, totals, refusals)
+    flagged = {}
+    for pid in set(poor) | set(refusals):
+        row = AtRisk(pid, totals.get(pid, 0), poor.get(pid, 0), refusals.get(pid, 0))
+        if row.flagged:
+            flagged[pid] = row
+    return RiskCounts(before, poor, totals, refusals, flagged)
 
 
 def at_risk(user: User, f: DashboardFilters, today: date,
@@ -505,7 +517,7 @@ def at_risk(user: User, f: DashboardFilters, today: date,
     counts = counts or risk_counts(user, f, today)
     _start, end = term_window(today)
     hi = utc_midnight(end + timedelta(days=1))
-    poor, totals = dict(counts.poor), dict(counts.totals)
+    flagged = dict(counts.flagged)
     if counts.before < hi:
         people = _risk_people(user, f)
         stmt = (select(EvaluationSheet.person_id, func.count(),
@@ -517,24 +529,28 @@ def at_risk(user: User, f: DashboardFilters, today: date,
             stmt = stmt.where(EvaluationSheet.person_id.in_(people))
         today_rows = db.session.execute(stmt.group_by(EvaluationSheet.person_id)).all()
         new_poor = [pid for pid, _n, p in today_rows if p and pid not in counts.totals]
+        earlier: dict[int, int] = {}
         if new_poor:  # a first 差 today: the examiner's earlier sheets count too
             start = utc_midnight(term_window(today)[0])
-            totals.update(db.session.execute(
+            earlier = dict(db.session.execute(
                 select(EvaluationSheet.person_id, func.count())
                 .where(EvaluationSheet.person_id.in_(new_poor),
                        EvaluationSheet.finalised_at >= start,
                        EvaluationSheet.finalised_at < counts.before)
                 .group_by(EvaluationSheet.person_id)).all())
+        # Only the examiners with a sheet today can change: the others keep their flag.
         for pid, n, p in today_rows:
-            if p or pid in poor:
-                totals[pid] = totals.get(pid, 0) + n
-                poor[pid] = poor.get(pid, 0) + p
-    out = []
-    for pid in set(poor) | set(counts.refusals):
-        row = AtRisk(pid, totals.get(pid, 0), poor.get(pid, 0), counts.refusals.get(pid, 0))
-        if row.rule1 or row.rule2:
-            out.append(row)
-    return sorted(out, key=lambda r: (-r.rule1 - r.rule2, -r.poor, -r.unjustified, r.person_id))
+            poor = counts.poor.get(pid, 0) + p
+            if not poor:
+                continue
+            total = counts.totals.get(pid, earlier.get(pid, 0)) + n
+            row = AtRisk(pid, total, poor, counts.refusals.get(pid, 0))
+            if row.flagged:
+                flagged[pid] = row
+            else:
+                flagged.pop(pid, None)
+    return sorted(flagged.values(),
+                  key=lambda r: (-r.rule1 - r.rule2, -r.poor, -r.unjustified, r.person_id))
 
 
 # --------------------------------------------------------------------------- institution
