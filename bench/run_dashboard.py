@@ -21,6 +21,13 @@ dashboard memo (``portal/dashboards/memo.py``, as deployed: figures reused until
 audited change) and without it (``DASHBOARD_CACHE_SECONDS=0``: every request computes every
 figure) — the server is restarted between the two. Targets: province p95 ≤ 150 ms, city
 p95 ≤ 100 ms.
+
+``--before-each ACTION`` writes one audit event of ACTION before every dashboard request
+(untimed): the cost of a view that follows such a change (the memo recomputes what that
+action may change). ``--events 'sheet.level=3,sheet.finalise=0.1,…'`` writes audit events at those rates per
+second while measuring, as raters and officers do on a busy day: each one makes the memo
+recompute the figure families it may change (``portal.dashboards.memo.FAMILIES_OF``). The
+events change no data and are deleted at the end.
 """
 
 from __future__ import annotations
@@ -57,9 +64,13 @@ def parse_args(argv=None):
     p.add_argument("--modes", default="memo,no-memo")
     p.add_argument("--filters", action="store_true", help="also a filtered province board")
     p.add_argument("--json", help="also write the results to this file")
-    p.add_argument("--clicks-per-second", type=float, default=0,
-                   help="while measuring, write this many level-click audit events per second "
-                        "(an exam day: raters marking sheets across the province)")
+    p.add_argument("--before-each", default="",
+                   help="write one audit event of this action before every dashboard request "
+                        "(untimed): the cost of a view that follows such a change")
+    p.add_argument("--events", default="",
+                   help="while measuring, write audit events at these rates per second, e.g. "
+                        "'sheet.level=5,sheet.finalise=0.1,application.approve=0.1' (a busy "
+                        "day: each event makes the memo recompute the figures it may change)")
     return p.parse_args(argv)
 
 
@@ -83,7 +94,10 @@ def user_ids(database_url: str) -> dict[str, int]:
     return {**users, "chengdu": chengdu, "occupation": occupation}
 
 
-def phase(name, clients, path, n, warmup, pids, headers=None, marker=b'id="board"'):
+def phase(name, clients, path, n, warmup, pids, headers=None, marker=b'id="board"',
+          before=None):
+    """``before``: called (untimed) before each request — writes the event of
+    ``--before-each``."""
     per = max(1, n // len(clients))
     lat: list[float] = []
     errors: list[str] = []
@@ -91,6 +105,8 @@ def phase(name, clients, path, n, warmup, pids, headers=None, marker=b'id="board
 
     def work(client):
         for i in range(warmup + per):
+            if before is not None:
+                before()
             t0 = time.perf_counter()
             status, body, _ = client.request("GET", path, headers=headers)
             dt = time.perf_counter() - t0
@@ -118,29 +134,49 @@ def phase(name, clients, path, n, warmup, pids, headers=None, marker=b'id="board
     return row
 
 
-def level_clicks(database_url: str, per_second: float, stop: threading.Event) -> list[int]:
-    """Write ``sheet.level`` audit events (as a rater's level click does) at ``per_second``
-    until ``stop`` is set; returns ``[count]``, filled in as it goes."""
+def parse_events(spec: str) -> dict[str, float]:
+    """``'sheet.level=5,card.collect=0.05'`` → ``{'sheet.level': 5.0, 'card.collect': 0.05}``."""
+    out = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        action, _, rate = part.partition("=")
+        out[action.strip()] = float(rate)
+    return out
+
+
+def write_events(database_url: str, rates: dict[str, float], stop: threading.Event) -> dict:
+    """Write audit events of each action at its rate per second until ``stop`` is set (what
+    the memo sees when raters click and officers act); returns the counts, filled in as it
+    goes. The events change no data: they only make the memo recompute real figures."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
-    written = [0]
+    written = dict.fromkeys(rates, 0)
+    lock = threading.Lock()
 
-    def loop():
-        sheet = None
-        with engine.connect() as c:
-            sheet = c.scalar(text("SELECT min(id) FROM evaluation_sheet"))
+    def loop(action: str, per_second: float):
         while not stop.wait(1 / per_second):
-            with engine.begin() as c:
+            with lock, engine.begin() as c:
                 c.execute(text(
                     "INSERT INTO audit_event (at, action, entity_type, entity_id, ip) "
-                    "VALUES (CURRENT_TIMESTAMP, 'sheet.level', 'evaluation_sheet', :e, '')"),
-                    {"e": str(sheet)})
-            written[0] += 1
-        engine.dispose()
+                    "VALUES (CURRENT_TIMESTAMP, :a, 'bench', '0', '')"), {"a": action})
+            written[action] += 1
 
-    threading.Thread(target=loop, daemon=True).start()
+    for action, per_second in rates.items():
+        threading.Thread(target=loop, args=(action, per_second), daemon=True).start()
     return written
+
+
+def one_event(database_url: str, action: str):
+    """A function writing one audit event of ``action`` (for ``--before-each``)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+
+    def write():
+        with engine.begin() as c:
+            c.execute(text("INSERT INTO audit_event (at, action, entity_type, entity_id, ip) "
+                           "VALUES (CURRENT_TIMESTAMP, :a, 'bench', '0', '')"), {"a": action})
+    return write
 
 
 def run_mode(mode: str, args, ids) -> dict:
@@ -172,19 +208,21 @@ def run_mode(mode: str, args, ids) -> dict:
                            f"/dashboard/?city={ids['chengdu']}&occupation={ids['occupation']}",
                            {"HX-Request": "true"}, b'id="board"'))
         rows = []
-        stop, clicks = threading.Event(), [0]
-        if args.clicks_per_second:
-            clicks = level_clicks(args.database_url, args.clicks_per_second, stop)
+        stop, rates = threading.Event(), parse_events(args.events)
+        event_before = one_event(args.database_url, args.before_each) if args.before_each else None
+        written = write_events(args.database_url, rates, stop) if rates else {}
         print(f"\n--- {mode} · {args.server} · {redact(args.database_url)} · {args.clients} "
               f"client(s) · {args.requests} requests per endpoint (+{args.warmup} warm-up "
-              "per session)")
+              "per session)" + (f" · one {args.before_each} event before each dashboard request"
+                                if args.before_each else ""))
         head = (f"{'endpoint':<34} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
                 f"{'p99 ms':>7} {'max ms':>7} {'errors':>6} {'ratio p95':>9} {'srv CPU ms/req':>14}")
         print(head)
         print("-" * len(head))
         base = None
         for name, clients, path, headers, marker in phases:
-            row = phase(name, clients, path, args.requests, args.warmup, pids, headers, marker)
+            row = phase(name, clients, path, args.requests, args.warmup, pids, headers, marker,
+                        before=event_before if name != "trivial GET /users/<own id>" else None)
             base = base or row["p95_ms"]
             row["ratio_p95"] = round(row["p95_ms"] / base, 1)
             rows.append(row)
@@ -192,14 +230,14 @@ def run_mode(mode: str, args, ids) -> dict:
                   f"{row['p95_ms']:>7} {row['p99_ms']:>7} {row['max_ms']:>7} {row['errors']:>6} "
                   f"{row['ratio_p95']:>9} {row['srv_cpu_ms_per_req']:>14}", flush=True)
         stop.set()
-        if args.clicks_per_second:
-            print(f"level clicks written while measuring: {clicks[0]} "
-                  f"({args.clicks_per_second:g}/s)")
+        if rates:
+            print("audit events written while measuring: " + ", ".join(
+                f"{a} {n} ({rates[a]:g}/s)" for a, n in written.items()))
         checks = {f"{name} p95 ≤ {limit:g} ms": next(r["p95_ms"] <= limit and not r["errors"]
                                                    for r in rows if r["endpoint"] == name)
                   for name, limit in TARGETS.items()}
         print("targets: " + "; ".join(f"{k}: {'PASS' if v else 'FAIL'}" for k, v in checks.items()))
-        return {"mode": mode, "rows": rows, "targets": checks}
+        return {"mode": mode, "rows": rows, "targets": checks, "events": written}
     finally:
         stop_server(proc)
 
@@ -214,6 +252,13 @@ def main(argv=None) -> int:
     print(f"database {redact(args.database_url)}; server {args.server}; load average before "
           f"start {load:.2f}; {os.cpu_count()} CPUs; python {sys.version.split()[0]}")
     results = [run_mode(m.strip(), args, ids) for m in args.modes.split(",") if m.strip()]
+    if args.events or args.before_each:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(args.database_url)
+        with engine.begin() as c:
+            c.execute(text("DELETE FROM audit_event WHERE entity_type = 'bench'"))
+        engine.dispose()
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))
     return 0
