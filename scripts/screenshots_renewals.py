@@ -2,10 +2,11 @@
 see them, plus PNGs of the Attachment 3 and renewal summary-table PDFs, on a throwaway demo
 database (the demo seeds huanzheng1–9 at every renewal stage).
 
-    .venv/bin/python scripts/screenshots_renewals.py [out_dir]
+    .venv/bin/python scripts/screenshots_renewals.py [out_dir]     # default: a new temporary folder
 """
 
 import sys
+import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -90,4 +91,4 @@ def main(out_dir: Path) -> None:
     server.shutdown()
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots")
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="renewal-shots-")))
