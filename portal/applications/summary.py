@@ -187,33 +187,21 @@ def create_table(*, user, office: Office, plan: TrainingPlan, application_ids: l
         missing = len(wanted) - len(found)
         raise SummaryError(f"所选申报中有 {max(missing, 1)} 份已不在待汇总状态（可能已退回或已编入其他"
                            "汇总表），请刷新页面后重新选择。")
-    table = SummaryTable(plan=plan, region_id=office.region_id, reviewer_org_id=office.org_id,
-                         number=shared.next_number(SummaryTable, plan.year, office), filled_by=filled_by.strip(),
-                         contact_name=contact_name.strip(), contact_phone=contact_phone.strip(),
-                         created_by_id=user.id, created_at=utcnow())
-    db.session.add(table)
-    db.session.flush()
-    for application in found:
-        application.summary_table_id = table.id
-    record("summary_table.create", table, actor_id=user.id,
-           after={"number": table.number, "plan": plan.title, "filled_by": table.filled_by,
-                  "contact_name": table.contact_name, "contact_phone": table.contact_phone,
-                  "applications": [a.id for a in found]})
-    return table
+    return shared.new_table(SummaryTable, plan=plan, office=office, user=user,
+                            filled_by=filled_by, contact_name=contact_name,
+                            contact_phone=contact_phone, applications=found,
+                            action="summary_table.create")
 
 
 def _unsent(table: SummaryTable) -> None:
-    if table.sent_at is not None:
-        raise SummaryError(f"汇总表 {table.number} 已报送省职鉴中心，不能再修改。")
+    if problem := shared.sent_problem(table):
+        raise SummaryError(problem)
 
 
 def attach_scan(table: SummaryTable, upload_id: int, *, user) -> None:
     """Attach the stamped scan (a stored upload); replaces an earlier one before sending."""
     _unsent(table)
-    before = table.scan_id
-    table.scan_id = upload_id
-    record("summary_table.scan", table, actor_id=user.id,
-           before={"scan_id": before}, after={"scan_id": upload_id})
+    shared.set_scan(table, upload_id, user=user, action="summary_table.scan")
 
 
 def send(table: SummaryTable, *, user) -> int:

@@ -17,6 +17,7 @@ from datetime import date
 
 from sqlalchemy import Select, and_, func, select
 
+from portal.audit.operations import record
 from portal.auth.roles import Role
 from portal.catalogue.models import Region
 from portal.extensions import db
@@ -29,7 +30,7 @@ from portal.summary_tables.rules import (
     office_code,
     table_number,
 )
-from portal.timeutil import cn_date, to_local
+from portal.timeutil import cn_date, to_local, utcnow
 
 __all__ = [
     "Office",
@@ -135,6 +136,46 @@ def next_number(model, year: int, office: Office, prefix: str = "HZ") -> str:
     numbers = db.session.scalars(select(model.number).where(model.number.like(f"{start}%"))).all()
     seqs = [int(n[len(start):]) for n in numbers if n[len(start):].isdigit()]
     return table_number(year, office.code, max(seqs, default=0) + 1, prefix)
+
+
+# --------------------------------------------------------------------------- changes
+
+
+def new_table(model, *, plan, office: Office, user, filled_by: str, contact_name: str,
+              contact_phone: str, applications: Sequence, action: str, prefix: str = "HZ"):
+    """A new table of ``model`` (a qualification or renewal summary table) of ``office``
+    carrying ``applications`` (checked by the caller: approved, waiting for a table, held
+    by ``user``), numbered (:func:`next_number`) and audited as ``action``."""
+    table = model(plan=plan, region_id=office.region_id, reviewer_org_id=office.org_id,
+                  number=next_number(model, plan.year, office, prefix),
+                  filled_by=filled_by.strip(), contact_name=contact_name.strip(),
+                  contact_phone=contact_phone.strip(), created_by_id=user.id,
+                  created_at=utcnow())
+    db.session.add(table)
+    db.session.flush()
+    for application in applications:
+        application.summary_table_id = table.id
+    record(action, table, actor_id=user.id,
+           after={"number": table.number, "plan": plan.title, "filled_by": table.filled_by,
+                  "contact_name": table.contact_name, "contact_phone": table.contact_phone,
+                  "applications": [a.id for a in applications]})
+    return table
+
+
+def sent_problem(table) -> str | None:
+    """Why ``table`` may no longer change (it was sent to the province), or None."""
+    if table.sent_at is not None:
+        return f"汇总表 {table.number} 已报送省职鉴中心，不能再修改。"
+    return None
+
+
+def set_scan(table, upload_id: int, *, user, action: str) -> None:
+    """Attach the stamped scan (a stored upload), replacing an earlier one; audited as
+    ``action``. The caller has checked :func:`sent_problem`."""
+    before = table.scan_id
+    table.scan_id = upload_id
+    record(action, table, actor_id=user.id, before={"scan_id": before},
+           after={"scan_id": upload_id})
 
 
 # --------------------------------------------------------------------------- the form
