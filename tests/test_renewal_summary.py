@@ -266,6 +266,28 @@ def test_a_table_is_sent_only_with_its_stamped_scan(chengdu):
     assert db.session.scalar(select(func.count()).select_from(RenewalStep)) == 0
 
 
+def test_a_scan_must_be_a_real_file_and_a_sent_table_keeps_its_scan(chengdu):
+    _, yes, _, client = chengdu
+    make_table(client, [a.id for a in yes])
+    table = the_table()
+    html = page(client, f"/renewals/tables/{table.id}")
+    response = client.post(f"/renewals/tables/{table.id}/scan",
+                           data={"csrf_token": csrf_in(html),
+                                 "scan": (io.BytesIO(b"not a scan"), "scan.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "只接受 PDF、JPG 或 PNG 文件" in response.get_data(as_text=True)
+    assert the_table().scan_id is None
+    assert upload_scan_and_send(client, table.id).status_code == 302
+    sent_scan = the_table().scan_id
+    response = client.post(f"/renewals/tables/{table.id}/scan",
+                           data={"csrf_token": csrf_in(html), "scan": png_file()},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "已报送省职鉴中心，不能再修改" in response.get_data(as_text=True)
+    assert the_table().scan_id == sent_scan
+
+
 def test_sending_moves_every_renewal_to_the_province_with_its_step(chengdu):
     _, yes, _, client = chengdu
     make_table(client, [a.id for a in yes])

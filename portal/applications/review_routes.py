@@ -56,9 +56,10 @@ from portal.htmx import render_page_or_partial
 from portal.pagination import paginate
 from portal.pdf import PdfRenderError, pdf_response
 from portal.scope import can_see, get_visible_or_404
+from portal.summary_tables import shared
 from portal.timeutil import local_today
 from portal.uploads.models import Upload
-from portal.uploads.service import UploadRejected, store, viewer_rule
+from portal.uploads.service import viewer_rule
 from portal.workdays import WorkdayCalendar
 from portal.xlsx import xlsx_response
 
@@ -339,18 +340,14 @@ def table_scan(table_id: int):
     form = ScanForm()
     if not form.validate_on_submit():
         return _table_page(table, scan_form=form, status=422)
-    begin_write()
-    table = db.session.get(SummaryTable, table_id, with_for_update=True)
-    try:
-        upload = store(form.scan.data, actor_id=current_user.id)
-        summary.attach_scan(table, upload.id, user=current_user)
-    except UploadRejected as exc:
-        db.session.rollback()
-        form.scan.errors = [*form.scan.errors, str(exc)]
-        return _table_page(db.session.get(SummaryTable, table_id), scan_form=form, status=422)
-    except summary.SummaryError as exc:
-        db.session.rollback()
-        return _table_page(db.session.get(SummaryTable, table_id), error=str(exc), status=422)
+    refused = shared.store_scan(
+        SummaryTable, table_id, form.scan.data, user=current_user, refused=summary.SummaryError,
+        attach=lambda t, upload_id: summary.attach_scan(t, upload_id, user=current_user))
+    if refused:
+        field_errors, message = refused
+        form.scan.errors = [*form.scan.errors, *field_errors]
+        return _table_page(db.session.get(SummaryTable, table_id), scan_form=form, error=message,
+                      status=422)
     db.session.commit()
     flash("已上传盖章扫描件，可以报送省职鉴中心。", "success")
     return redirect(url_for("applications.table", table_id=table_id))

@@ -178,6 +178,28 @@ def set_scan(table, upload_id: int, *, user, action: str) -> None:
            after={"scan_id": upload_id})
 
 
+def store_scan(model, table_id: int, file, *, user, attach, refused: type[Exception]):
+    """The scan route's one write transaction: lock the table, store ``file`` through the
+    upload service (checked by content and size) and ``attach(table, upload_id)``. Returns
+    None when done (the caller commits), else ``(field_errors, message)`` after a rollback:
+    the upload's refusal for the file field, or the workflow's (``refused``) for the page."""
+    from portal.dbutil import begin_write
+    from portal.uploads.service import UploadRejected, store
+
+    begin_write()
+    table = db.session.get(model, table_id, with_for_update=True)
+    try:
+        upload = store(file, actor_id=user.id)
+        attach(table, upload.id)
+    except UploadRejected as exc:
+        db.session.rollback()
+        return [str(exc)], None
+    except refused as exc:
+        db.session.rollback()
+        return [], str(exc)
+    return None
+
+
 # --------------------------------------------------------------------------- the form
 
 
