@@ -33,7 +33,7 @@ from portal.people.models import Person
 from portal.scope import can_see, get_visible_or_404
 from portal.timeutil import local_today
 from portal.uploads.models import Upload
-from portal.uploads.service import UploadRejected, viewer_rule
+from portal.uploads.service import attach_in_one_write, viewer_rule
 
 bp = Blueprint("apply", __name__, url_prefix="/apply")
 
@@ -218,15 +218,11 @@ def upload(application_id: int, kind_key: str):
     form = UploadForm(prefix=kind.key)
     error = None
     if form.validate_on_submit():
-        begin_write()
-        application = db.session.get(Application, application_id)
-        try:
-            apply_operations.attach_upload(application, kind, form.file.data,
-                                           actor_id=current_user.id, today=local_today())
-        except (UploadRejected, ApplyError) as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
+        error = attach_in_one_write(Application, application_id, lambda a: apply_operations
+                                    .attach_upload(a, kind, form.file.data,
+                                                   actor_id=current_user.id, today=local_today()),
+                                    refused=(ApplyError,))
+        if error is None:
             db.session.commit()
     else:
         error = "；".join(form.file.errors) or "请刷新页面后重新上传"

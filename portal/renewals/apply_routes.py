@@ -56,7 +56,7 @@ from portal.renewals.rules import (
 from portal.scope import can_see, get_visible_or_404
 from portal.timeutil import local_today
 from portal.uploads.models import Upload
-from portal.uploads.service import UploadRejected, viewer_rule
+from portal.uploads.service import attach_in_one_write, viewer_rule
 
 bp = Blueprint("renew", __name__, url_prefix="/renew")
 
@@ -261,15 +261,11 @@ def upload(application_id: int, kind_key: str):
     form = RenewalUploadForm(prefix=kind.key)
     error = None
     if form.validate_on_submit():
-        begin_write()
-        application = db.session.get(RenewalApplication, application_id)
-        try:
-            apply_operations.attach_upload(application, kind, form.file.data,
-                                           actor_id=current_user.id, today=local_today())
-        except (UploadRejected, ApplyError) as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
+        error = attach_in_one_write(RenewalApplication, application_id, lambda a: apply_operations
+                                    .attach_upload(a, kind, form.file.data,
+                                                   actor_id=current_user.id, today=local_today()),
+                                    refused=(ApplyError,))
+        if error is None:
             db.session.commit()
     else:
         error = "；".join(form.file.errors) or "请刷新页面后重新上传"

@@ -115,6 +115,24 @@ def store(file: FileStorage, *, actor_id: int | None = None) -> Upload:
     return upload
 
 
+def attach_in_one_write(model, entity_id: int, attach: Callable[[object], object], *,
+                        refused: tuple[type[Exception], ...] = ()) -> str | None:
+    """The write transaction of a route that stores a file and attaches it to a record:
+    load ``model`` ``entity_id`` afresh under the write lock and call ``attach(record)``
+    (which stores through :func:`store` and records the change). Returns None when done —
+    the caller commits — or the Chinese refusal (:class:`UploadRejected` or one of
+    ``refused``) after a rollback, so nothing is half-written."""
+    from portal.dbutil import begin_write
+
+    begin_write()
+    try:
+        attach(db.session.get(model, entity_id))
+    except (UploadRejected, *refused) as exc:
+        db.session.rollback()
+        return str(exc)
+    return None
+
+
 @event.listens_for(Session, "after_commit")
 def _forget_new_files(session: Session) -> None:
     session.info.pop("new_upload_files", None)
