@@ -227,36 +227,16 @@ def send(table: SummaryTable, *, user) -> int:
 
 
 def release(application: Application, *, actor_id: int | None) -> SummaryTable | None:
-    """Take ``application`` off its table (after a return), so a later table can carry it.
-
-    On an unsent table with a scan, the scan no longer shows the table's content and is
-    detached (the office prints and stamps the table again). Returns the table it left.
-    """
-    table = application.summary_table
-    if table is None:
-        return None
-    application.summary_table_id = None
-    application.summary_table = None
-    after = {"application": application.id, "number": table.number}
-    if table.sent_at is None and table.scan_id is not None:
-        after["scan_detached"] = table.scan_id
-        table.scan_id = None
-    record("summary_table.release", table, actor_id=actor_id,
-           before={"application": application.id}, after=after)
-    return table
+    """Take ``application`` off its table (after a return), so a later table can carry it
+    (:func:`portal.summary_tables.shared.release`). Returns the table it left."""
+    return shared.release(application, action="summary_table.release", actor_id=actor_id)
 
 
 def delete_table(table: SummaryTable, *, user) -> int:
     """Delete a table that was not sent; its applications wait for a new table again."""
     _unsent(table)
-    applications = table_applications(table)
-    for application in applications:
-        application.summary_table_id = None
-    record("summary_table.delete", table, actor_id=user.id,
-           before={"number": table.number, "applications": [a.id for a in applications]})
-    db.session.delete(table)
-    db.session.flush()
-    return len(applications)
+    return shared.delete_table(table, table_applications(table), action="summary_table.delete",
+                               user=user)
 
 
 def approve_all(table: SummaryTable, *, user) -> int:

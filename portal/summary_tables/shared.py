@@ -178,6 +178,37 @@ def set_scan(table, upload_id: int, *, user, action: str) -> None:
            after={"scan_id": upload_id})
 
 
+def release(application, *, action: str, actor_id: int | None):
+    """Take ``application`` off its table (after a return), so a later table can carry it;
+    audited as ``action``. On an unsent table with a scan, the scan no longer shows the
+    table's content and is detached (the office prints and stamps the table again).
+    Returns the table it left, or None."""
+    table = application.summary_table
+    if table is None:
+        return None
+    application.summary_table_id = None
+    application.summary_table = None
+    after = {"application": application.id, "number": table.number}
+    if table.sent_at is None and table.scan_id is not None:
+        after["scan_detached"] = table.scan_id
+        table.scan_id = None
+    record(action, table, actor_id=actor_id, before={"application": application.id},
+           after=after)
+    return table
+
+
+def delete_table(table, applications: Sequence, *, action: str, user) -> int:
+    """Delete an unsent ``table`` (the caller has checked :func:`sent_problem`); its
+    ``applications`` wait for a new table again. Audited as ``action``; returns how many."""
+    for application in applications:
+        application.summary_table_id = None
+    record(action, table, actor_id=user.id,
+           before={"number": table.number, "applications": [a.id for a in applications]})
+    db.session.delete(table)
+    db.session.flush()
+    return len(applications)
+
+
 def store_scan(model, table_id: int, file, *, user, attach, refused: type[Exception]):
     """The scan route's one write transaction: lock the table, store ``file`` through the
     upload service (checked by content and size) and ``attach(table, upload_id)``. Returns
